@@ -1,0 +1,1 @@
+"""Accounts brick: identity (INS), people's accounts, professionals, sign-in, sessions."""

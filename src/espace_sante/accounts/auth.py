@@ -1,0 +1,292 @@
+"""Sign-in: persons (password + one-time code), staff (password + TOTP), professionals
+(through Pro Santé Connect), and the browser sessions that follow.
+
+Answers never tell whether an account exists: an unknown e-mail, a wrong password and a
+locked account get the same message after the same Argon2 work.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pyotp
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from espace_sante.accounts import grants
+from espace_sante.accounts.models import (
+    Account,
+    AccountRole,
+    AttemptWindow,
+    LoginChallenge,
+    Professional,
+    WebSession,
+)
+from espace_sante.accounts.secrets import (
+    code_hash,
+    new_code,
+    new_token,
+    same,
+    token_hash,
+    verify_password,
+)
+from espace_sante.core import audit, notify
+from espace_sante.core.actors import Actor, LegalBasis
+from espace_sante.core.clock import Clock
+from espace_sante.core.context import request_id
+from espace_sante.core.crypto import Keyring
+from espace_sante.core.errors import TooManyAttempts, Unauthenticated
+from espace_sante.settings import Settings
+
+BAD_CREDENTIALS = Unauthenticated(
+    "Identifiant ou mot de passe incorrect. Après plusieurs erreurs, le compte est bloqué "
+    "quelques minutes.",
+    "Wrong identifier or password. After several errors the account is locked for a few minutes.",
+)
+BAD_CODE = Unauthenticated(
+    "Code incorrect ou expiré. Recommencez la connexion pour recevoir un nouveau code.",
+    "Wrong or expired code. Sign in again to receive a new code.",
+)
+TOO_FAST = TooManyAttempts(
+    "Trop de tentatives depuis votre connexion. Réessayez dans une minute.",
+    "Too many attempts from your connection. Try again in a minute.",
+)
+CODE_MAX_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class Challenge:
+    token: str
+    channel: str
+
+
+class Authenticator:
+    def __init__(self, factory: sessionmaker[Session], clock: Clock, settings: Settings) -> None:
+        self._factory = factory
+        self._clock = clock
+        self._settings = settings
+
+    # -- persons: password, then a one-time code ------------------------------------------
+
+    def start_person_login(self, email: str, password: str, source: str) -> Challenge:
+        with self._factory() as session:
+            self._throttle(session, source)
+            account = _find_account(session, email, AccountRole.PERSON)
+            if not self._check_password(session, account, password):
+                session.commit()
+                raise BAD_CREDENTIALS
+            assert account is not None
+            challenge = self._send_code(session, account)
+            session.commit()
+            return challenge
+
+    def finish_person_login(self, challenge_token: str, code: str, source: str) -> str:
+        with self._factory() as session:
+            self._throttle(session, source)
+            challenge = session.get(LoginChallenge, token_hash(challenge_token))
+            account = self._check_code(session, challenge, challenge_token, code.strip())
+            token = self._open_session(session, account_id=account.id)
+            session.commit()
+            return token
+
+    def _send_code(self, session: Session, account: Account) -> Challenge:
+        now, token, code = self._clock.now(), new_token(), new_code()
+        session.add(
+            LoginChallenge(
+                token_hash=token_hash(token),
+                account_id=account.id,
+                code_hash=code_hash(self._settings.secret_key, token, code),
+                created_at=now,
+                expires_at=now + timedelta(minutes=self._settings.login_code_minutes),
+            )
+        )
+        channel = "sms" if account.otp_channel == "sms" and account.phone else "email"
+        notify.enqueue(
+            session,
+            channel=channel,
+            recipient=account.phone if channel == "sms" else account.email,  # type: ignore[arg-type]
+            subject="Votre code de connexion Espace Santé",
+            body=(
+                f"Votre code de connexion : {code}\nIl est valable "
+                f"{self._settings.login_code_minutes} minutes. Ne le communiquez à personne."
+            ),
+            now=now,
+        )
+        return Challenge(token, channel)
+
+    def _check_code(
+        self, session: Session, challenge: LoginChallenge | None, token: str, code: str
+    ) -> Account:
+        now = self._clock.now()
+        if challenge is None or challenge.consumed or challenge.expires_at <= now:
+            raise BAD_CODE
+        challenge.attempts += 1
+        account = session.get(Account, challenge.account_id)
+        expected = code_hash(self._settings.secret_key, token, code)
+        if account is None or not self._code_matches(account, challenge, expected, code):
+            if challenge.attempts >= CODE_MAX_ATTEMPTS:
+                challenge.consumed = True  # the code dies: brute force cannot go on
+            session.commit()
+            raise BAD_CODE
+        challenge.consumed = True
+        return account
+
+    def _code_matches(
+        self, account: Account, challenge: LoginChallenge, expected: str, code: str
+    ) -> bool:
+        if same(challenge.code_hash, expected):
+            return True
+        # Optional TOTP: a person who enrolled an authenticator app may use it instead.
+        return account.totp_secret is not None and self._totp_ok(account, code)
+
+    # -- staff: password + TOTP -----------------------------------------------------------
+
+    def staff_login(self, email: str, password: str, totp_code: str, source: str) -> str:
+        with self._factory() as session:
+            self._throttle(session, source)
+            account = _find_account(session, email, None)
+            staff = account is not None and account.role != AccountRole.PERSON
+            ok = self._check_password(session, account if staff else None, password)
+            if not ok or account is None or not self._totp_ok(account, totp_code.strip()):
+                session.commit()
+                raise BAD_CREDENTIALS
+            token = self._open_session(session, account_id=account.id)
+            session.commit()
+            return token
+
+    def _totp_ok(self, account: Account, code: str) -> bool:
+        if account.totp_secret is None:
+            return False
+        secret = Keyring.open(
+            account.totp_secret, self._settings.master_key_bytes, account.id.encode()
+        ).decode()
+        return bool(pyotp.TOTP(secret).verify(code, for_time=self._clock.now(), valid_window=1))
+
+    # -- professionals: signed in by Pro Santé Connect (or the development IdP) ----------
+
+    def professional_login(self, rpps: str) -> str:
+        with self._factory() as session:
+            if session.get(Professional, rpps) is None:
+                raise Unauthenticated(
+                    "Ce professionnel n'est pas dans l'annuaire (RPPS inconnu).",
+                    "This professional is not in the directory (unknown RPPS).",
+                )
+            token = self._open_session(session, rpps=rpps)
+            session.commit()
+            return token
+
+    # -- sessions ---------------------------------------------------------------------------
+
+    def _open_session(
+        self, session: Session, *, account_id: str | None = None, rpps: str | None = None
+    ) -> str:
+        """A fresh token at every sign-in: a session id seen before login is never reused."""
+        now, token = self._clock.now(), new_token()
+        session.add(
+            WebSession(
+                token_hash=token_hash(token),
+                account_id=account_id,
+                rpps=rpps,
+                created_at=now,
+                last_seen_at=now,
+            )
+        )
+        actor = self._actor_for(session, account_id, rpps)
+        audit.append(
+            session,
+            actor,
+            audit.Entry(
+                action="login",
+                resource_kind="session",
+                patient_id=actor.own_patient_id,
+                resource_id=None,
+                outcome=audit.Outcome.SUCCESS,
+                legal_basis=LegalBasis.OWN_SPACE if actor.own_patient_id else None,
+            ),
+            at=now,
+            request_id=request_id.get(),
+        )
+        if account_id:
+            account = session.get(Account, account_id)
+            assert account is not None
+            account.last_login_at, account.failed_logins = now, 0
+        return token
+
+    def resolve(self, token: str) -> Actor | None:
+        """The actor of a session cookie, or None if unknown, ended, idle or too old."""
+        with self._factory() as session:
+            ws = session.get(WebSession, token_hash(token))
+            if ws is None or ws.ended_at is not None or self._expired(ws):
+                return None
+            ws.last_seen_at = self._clock.now()
+            actor = self._actor_for(session, ws.account_id, ws.rpps)
+            session.commit()
+            return actor
+
+    def _expired(self, ws: WebSession) -> bool:
+        now, s = self._clock.now(), self._settings
+        idle = now - ws.last_seen_at > timedelta(minutes=s.session_idle_minutes)
+        too_old = now - ws.created_at > timedelta(hours=s.session_absolute_hours)
+        return idle or too_old
+
+    def _actor_for(self, session: Session, account_id: str | None, rpps: str | None) -> Actor:
+        if rpps is not None:
+            professional = session.get(Professional, rpps)
+            assert professional is not None
+            return grants.professional_actor(session, professional)
+        account = session.get(Account, account_id)
+        assert account is not None
+        return grants.person_actor(session, account, now=self._clock.now())
+
+    def logout(self, token: str) -> None:
+        with self._factory() as session:
+            ws = session.get(WebSession, token_hash(token))
+            if ws is not None and ws.ended_at is None:
+                ws.ended_at = self._clock.now()
+            session.commit()
+
+    # -- throttles ----------------------------------------------------------------------------
+
+    def _check_password(self, session: Session, account: Account | None, password: str) -> bool:
+        now = self._clock.now()
+        locked = (
+            account is not None
+            and account.locked_until is not None
+            and (account.locked_until > now)
+        )
+        ok = verify_password(account.password_hash if account else None, password)
+        if account is None:
+            return False
+        if ok and not locked:
+            return True
+        if not locked:
+            account.failed_logins += 1
+            if account.failed_logins >= self._settings.password_max_failures:
+                account.locked_until = now + timedelta(minutes=self._settings.lockout_minutes)
+                account.failed_logins = 0
+        return False
+
+    def _throttle(self, session: Session, source: str) -> None:
+        now = self._clock.now()
+        window = now.replace(second=0, microsecond=0)
+        row = session.get(AttemptWindow, f"src:{source}"[:128])
+        if row is None:
+            row = AttemptWindow(key=f"src:{source}"[:128], window_start=window, count=0)
+            session.add(row)
+        elif row.window_start != window:
+            row.window_start, row.count = window, 0
+        row.count += 1
+        session.flush()
+        if row.count > self._settings.source_max_attempts_per_minute:
+            session.commit()
+            raise TOO_FAST
+
+
+def _find_account(session: Session, email: str, role: AccountRole | None) -> Account | None:
+    account = session.scalar(
+        select(Account).where(func.lower(Account.email) == email.strip().lower())
+    )
+    if account is not None and role is not None and account.role != role:
+        return None
+    return account

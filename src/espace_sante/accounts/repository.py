@@ -1,0 +1,108 @@
+"""Patient spaces seen through the access policy: every query is filtered to what the
+actor may reach, every object checked; the rest answers "not found"."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from espace_sante.accounts.models import CareRelationship, CareRole, Delegation, Patient
+from espace_sante.core import audit
+from espace_sante.core.actors import ActorKind
+from espace_sante.core.audit import AuditEvent
+from espace_sante.core.errors import NotFound
+from espace_sante.core.policy import Action, Resource
+from espace_sante.core.uow import UnitOfWork
+
+
+class PatientRepository:
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+        self._session = uow.session
+
+    def get(self, patient_id: str, action: Action = Action.READ) -> Patient:
+        self._uow.authorize(action, Resource.PATIENT, patient_id, patient_id)
+        patient = self._session.get(Patient, patient_id)
+        if patient is None:  # a grant on a vanished space: same answer as no grant
+            raise NotFound.default()
+        return patient
+
+    def find_by_nir(self, nir: str) -> list[Patient]:
+        """Search by INS: only spaces the actor may search are ever returned."""
+        stmt = select(Patient).where(Patient.nir == nir)
+        if self._uow.actor.default_basis is None:
+            stmt = stmt.where(Patient.id.in_(self._uow.actor.reachable_patient_ids))
+        found = []
+        for patient in self._session.scalars(stmt):
+            try:
+                self._uow.authorize(Action.SEARCH, Resource.PATIENT, patient.id, patient.id)
+            except NotFound:
+                continue
+            found.append(patient)
+        if not found:
+            self._uow.record(
+                audit.Entry(
+                    action=Action.SEARCH.value,
+                    resource_kind=Resource.PATIENT.value,
+                    patient_id=None,
+                    resource_id=None,
+                    outcome=audit.Outcome.SUCCESS,
+                    detail="no match",
+                )
+            )
+        return found
+
+    def reachable(self) -> list[Patient]:
+        ids = self._uow.actor.reachable_patient_ids
+        stmt = select(Patient).where(Patient.id.in_(ids)).order_by(Patient.birth_date)
+        patients = list(self._session.scalars(stmt))
+        for p in patients:
+            self._uow.authorize(Action.SEARCH, Resource.PATIENT, p.id, p.id)
+        return patients
+
+
+class SpaceRepository:
+    """What the home page and the access history show about one space."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+        self._session = uow.session
+
+    def counts(self, patient_id: str) -> dict[str, int]:
+        self._uow.authorize(Action.READ, Resource.SPACE_SUMMARY, patient_id)
+        professionals = self._count(
+            select(func.count())
+            .select_from(CareRelationship)
+            .where(
+                CareRelationship.patient_id == patient_id,
+                CareRelationship.ended_at.is_(None),
+                CareRelationship.role != CareRole.BLOCKED,
+            )
+        )
+        delegates = self._count(
+            select(func.count())
+            .select_from(Delegation)
+            .where(Delegation.patient_id == patient_id, Delegation.revoked_at.is_(None))
+        )
+        accesses = self._count(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(
+                AuditEvent.patient_id == patient_id,
+                AuditEvent.actor_kind != ActorKind.PATIENT.value,
+            )
+        )
+        return {"professionals": professionals, "delegates": delegates, "accesses": accesses}
+
+    def history(self, patient_id: str, *, limit: int, offset: int) -> list[AuditEvent]:
+        self._uow.authorize(Action.READ, Resource.ACCESS_HISTORY, patient_id)
+        stmt = (
+            select(AuditEvent)
+            .where(AuditEvent.patient_id == patient_id)
+            .order_by(AuditEvent.seq.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        return list(self._session.scalars(stmt))
+
+    def _count(self, stmt: object) -> int:
+        return int(self._session.scalar(stmt) or 0)  # type: ignore[call-overload]

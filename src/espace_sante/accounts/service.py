@@ -1,0 +1,108 @@
+"""Use cases of the accounts brick. Each owns its unit of work and commits it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel
+
+from espace_sante.accounts.ins import INS_NIR_OID, parse_nir
+from espace_sante.accounts.models import Patient
+from espace_sante.accounts.repository import PatientRepository, SpaceRepository
+from espace_sante.core.actors import Actor
+from espace_sante.core.errors import InvalidInput
+from espace_sante.core.uow import UowFactory
+
+
+class PatientView(BaseModel):
+    id: str
+    nir: str
+    ins_system: str = INS_NIR_OID
+    birth_family_name: str
+    used_family_name: str | None
+    first_names: str
+    birth_date: date
+    sex: str
+    birth_place_code: str
+    state: str
+    display_name: str
+
+    @classmethod
+    def of(cls, p: Patient) -> PatientView:
+        return cls(
+            id=p.id,
+            nir=p.nir,
+            birth_family_name=p.birth_family_name,
+            used_family_name=p.used_family_name,
+            first_names=p.first_names,
+            birth_date=p.birth_date,
+            sex=p.sex,
+            birth_place_code=p.birth_place_code,
+            state=p.state,
+            display_name=p.display_name,
+        )
+
+
+class SpaceSummary(BaseModel):
+    patient: PatientView
+    professionals: int
+    delegates: int
+    accesses: int
+
+
+class AccessEntry(BaseModel):
+    occurred_at: datetime
+    actor_name: str
+    actor_kind: str
+    role: str
+    organisation: str | None
+    action: str
+    resource_kind: str
+    legal_basis: str | None
+    outcome: str
+
+
+def get_patient(uow_factory: UowFactory, actor: Actor, patient_id: str) -> PatientView:
+    with uow_factory(actor) as uow:
+        view = PatientView.of(PatientRepository(uow).get(patient_id))
+        uow.commit()
+        return view
+
+
+def search_patients_by_ins(uow_factory: UowFactory, actor: Actor, nir: str) -> list[PatientView]:
+    """Search by INS-NIR; a malformed NIR is refused before touching anything."""
+    parsed = parse_nir(nir)
+    with uow_factory(actor) as uow:
+        views = [PatientView.of(p) for p in PatientRepository(uow).find_by_nir(parsed.full)]
+        uow.commit()
+        return views
+
+
+def my_spaces(uow_factory: UowFactory, actor: Actor) -> list[PatientView]:
+    with uow_factory(actor) as uow:
+        views = [PatientView.of(p) for p in PatientRepository(uow).reachable()]
+        uow.commit()
+        return views
+
+
+def space_summary(uow_factory: UowFactory, actor: Actor, patient_id: str) -> SpaceSummary:
+    with uow_factory(actor) as uow:
+        patient = PatientRepository(uow).get(patient_id)
+        counts = SpaceRepository(uow).counts(patient_id)
+        summary = SpaceSummary(patient=PatientView.of(patient), **counts)
+        uow.commit()
+        return summary
+
+
+def access_history(
+    uow_factory: UowFactory, actor: Actor, patient_id: str, *, page: int = 1, per_page: int = 50
+) -> list[AccessEntry]:
+    if page < 1 or not 1 <= per_page <= 200:
+        raise InvalidInput("Pagination invalide.", "Invalid pagination.")
+    with uow_factory(actor) as uow:
+        events = SpaceRepository(uow).history(
+            patient_id, limit=per_page, offset=(page - 1) * per_page
+        )
+        entries = [AccessEntry.model_validate(e, from_attributes=True) for e in events]
+        uow.commit()
+        return entries

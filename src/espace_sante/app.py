@@ -1,0 +1,86 @@
+"""The ASGI application: three front doors (web, JSON API, FHIR) over the same use cases."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+from sqlalchemy import text
+
+from espace_sante import __version__
+from espace_sante.api import accounts as accounts_api
+from espace_sante.bootstrap import Container, build
+from espace_sante.core.context import request_id
+from espace_sante.gateway import errors
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'self'"
+    ),
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+
+
+def create_app(container: Container | None = None) -> FastAPI:
+    c = container or build()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        scheduler = c.start_worker() if c.settings.run_worker_in_process else None
+        yield
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+
+    app = FastAPI(
+        title="Espace Santé API",
+        version=__version__,
+        lifespan=lifespan,
+        description="API JSON d'Espace Santé (comptes, réglages). Les données de santé sont "
+        "aussi exposées en FHIR R4 sous /fhir.",
+    )
+    app.state.container = c
+    errors.install(app)
+    _middleware(app, c)
+    _health(app, c)
+    app.include_router(accounts_api.router)
+    return app
+
+
+def _middleware(app: FastAPI, c: Container) -> None:
+    @app.middleware("http")
+    async def context(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        rid = request.headers.get("x-request-id", "")[:64] or uuid.uuid4().hex
+        token = request_id.set(rid)
+        try:
+            response = await call_next(request)
+        finally:
+            request_id.reset(token)
+        response.headers["X-Request-ID"] = rid
+        response.headers.update(SECURITY_HEADERS)
+        if c.settings.is_production:
+            response.headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
+        return response
+
+
+def _health(app: FastAPI, c: Container) -> None:
+    @app.get("/healthz", tags=["ops"], summary="Liveness: the process answers")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["ops"], summary="Readiness: the database answers")
+    def readyz(response: Response) -> dict[str, str]:
+        try:
+            with c.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception:
+            response.status_code = 503
+            return {"status": "unavailable", "database": "down"}
+        return {"status": "ok", "database": "up"}

@@ -1,0 +1,60 @@
+"""Wiring: adapters are chosen here, by name, once; everything else receives them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from espace_sante.accounts.auth import Authenticator
+from espace_sante.core.actors import Actor
+from espace_sante.core.blobs import BlobStore, EncryptedBlobs, make_blob_store
+from espace_sante.core.clock import Clock, SystemClock
+from espace_sante.core.crypto import Keyring
+from espace_sante.core.db import make_engine, make_session_factory
+from espace_sante.core.uow import UnitOfWork
+from espace_sante.jobs import scheduler
+from espace_sante.oauth.tokens import TokenService
+from espace_sante.settings import Settings, get_settings
+
+
+@dataclass
+class Container:
+    settings: Settings
+    engine: Engine
+    factory: sessionmaker[Session]
+    clock: Clock
+    blob_store: BlobStore
+    keyring: Keyring
+    authenticator: Authenticator = field(init=False)
+    tokens: TokenService = field(init=False)
+    blobs: EncryptedBlobs = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.authenticator = Authenticator(self.factory, self.clock, self.settings)
+        self.tokens = TokenService(self.factory, self.clock)
+        self.blobs = EncryptedBlobs(self.blob_store, self.keyring)
+
+    def start_worker(self) -> BackgroundScheduler:
+        return scheduler.start_background(self)
+
+    def uow(self, actor: Actor) -> UnitOfWork:
+        return UnitOfWork(self.factory, actor, self.clock)
+
+
+def build(settings: Settings | None = None, *, clock: Clock | None = None) -> Container:
+    settings = settings or get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(
+        settings.effective_database_url, sqlite_synchronous=settings.sqlite_synchronous
+    )
+    return Container(
+        settings=settings,
+        engine=engine,
+        factory=make_session_factory(engine),
+        clock=clock or SystemClock(),
+        blob_store=make_blob_store(settings),
+        keyring=Keyring(settings.master_key_bytes),
+    )

@@ -1,0 +1,1 @@
+"""The small core every brick stands on: actor, policy, audit, storage, clock, errors."""

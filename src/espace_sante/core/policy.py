@@ -1,0 +1,143 @@
+"""The access policy: one declared registry of actions × resource kinds × actor kinds.
+
+Every decision about health data goes through ``decide``; repositories call it, routes
+never do. A rule names the actor kind, the legal bases under which it applies and, for
+apps, the SMART scope that must also be granted: scopes only ever *narrow* what the basis
+allows. Anything not declared here is refused. ``docs/access-model.md`` shows the table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from espace_sante.core.actors import Actor, ActorKind, LegalBasis
+
+
+class Action(StrEnum):
+    READ = "read"
+    SEARCH = "search"
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+    EXPORT = "export"
+
+
+class Resource(StrEnum):
+    PATIENT = "patient"  # identity (INS traits) and contact details of a space
+    SPACE_SUMMARY = "space_summary"  # the home page's counts
+    ACCESS_HISTORY = "access_history"  # the space's audit trail, as shown to the patient
+
+
+@dataclass(frozen=True)
+class Rule:
+    resource: Resource
+    action: Action
+    actor: ActorKind
+    bases: frozenset[LegalBasis]
+    scope: str | None = None  # SMART v2 scope an app must hold, e.g. "patient/Patient.r"
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    basis: LegalBasis | None
+    reason: str
+
+
+B = LegalBasis
+_OWNERS = {
+    ActorKind.PATIENT: frozenset({B.OWN_SPACE}),
+    ActorKind.LEGAL_REPRESENTATIVE: frozenset({B.LEGAL_REPRESENTATION}),
+}
+_CARERS = frozenset({B.MEDECIN_TRAITANT, B.ADMINISTRATOR, B.PATIENT_CONSENT, B.EMERGENCY})
+
+
+def _rules_for(
+    resource: Resource,
+    action: Action,
+    table: dict[ActorKind, frozenset[LegalBasis]],
+    scope: str | None = None,
+) -> list[Rule]:
+    return [
+        Rule(resource, action, kind, bases, scope if kind is ActorKind.APP else None)
+        for kind, bases in table.items()
+    ]
+
+
+def _identity_readers() -> dict[ActorKind, frozenset[LegalBasis]]:
+    return {
+        **_OWNERS,
+        # Why: a caregiver acts in the patient's stead and must know whom he helps.
+        ActorKind.CAREGIVER: frozenset({B.CAREGIVER_DELEGATION}),
+        ActorKind.PROFESSIONAL: _CARERS,
+        # Why: hospitals and labs must identify a patient by INS before feeding the record;
+        # identity traits are not medical data.
+        ActorKind.INSTITUTION: frozenset({B.SYSTEM_FEED}),
+        ActorKind.APP: frozenset({B.APP_CONSENT}),
+        ActorKind.SYSTEM: frozenset({B.SYSTEM_JOB}),
+    }
+
+
+RULES: tuple[Rule, ...] = (
+    *_rules_for(Resource.PATIENT, Action.READ, _identity_readers(), "patient/Patient.r"),
+    *_rules_for(Resource.PATIENT, Action.SEARCH, _identity_readers(), "patient/Patient.s"),
+    *_rules_for(Resource.PATIENT, Action.UPDATE, dict(_OWNERS)),
+    *_rules_for(
+        Resource.SPACE_SUMMARY,
+        Action.READ,
+        {**_OWNERS, ActorKind.CAREGIVER: frozenset({B.CAREGIVER_DELEGATION})},
+    ),
+    # Why no caregiver: managing who sees the space stays with the patient and his
+    # representatives (DOMAIN: caregivers cannot manage access).
+    *_rules_for(Resource.ACCESS_HISTORY, Action.READ, dict(_OWNERS)),
+    *_rules_for(Resource.ACCESS_HISTORY, Action.EXPORT, dict(_OWNERS)),
+)
+
+_INDEX: dict[tuple[Resource, Action, ActorKind], Rule] = {
+    (r.resource, r.action, r.actor): r for r in RULES
+}
+
+
+def rule_for(resource: Resource, action: Action, actor: ActorKind) -> Rule | None:
+    return _INDEX.get((resource, action, actor))
+
+
+def decide(actor: Actor, action: Action, resource: Resource, patient_id: str) -> Decision:
+    """The single chokepoint: may ``actor`` do ``action`` on ``resource`` of this space?"""
+    basis = actor.basis_for(patient_id)
+    rule = rule_for(resource, action, acting_kind(actor.kind, basis))
+    if rule is None:
+        return Decision(False, basis, "no rule for this actor kind")
+    if basis is None or basis not in rule.bases:
+        return Decision(False, basis, "no legal basis for this space")
+    if rule.scope is not None and not _scope_granted(rule.scope, actor.scopes):
+        return Decision(False, basis, f"scope {rule.scope} not granted")
+    return Decision(True, basis, "allowed")
+
+
+_PERSON_KINDS = {
+    LegalBasis.OWN_SPACE: ActorKind.PATIENT,
+    LegalBasis.LEGAL_REPRESENTATION: ActorKind.LEGAL_REPRESENTATIVE,
+    LegalBasis.CAREGIVER_DELEGATION: ActorKind.CAREGIVER,
+}
+
+
+def acting_kind(kind: ActorKind, basis: LegalBasis | None) -> ActorKind:
+    """One person has one account: owner of his own space, representative or caregiver of
+    others. The role he acts in is the one his basis for *this* space gives him."""
+    if kind is ActorKind.PATIENT and basis is not None:
+        return _PERSON_KINDS.get(basis, kind)
+    return kind
+
+
+def _scope_granted(required: str, granted: frozenset[str]) -> bool:
+    """SMART v2 scopes: ``patient/Patient.rs`` grants ``.r`` and ``.s``; ``*`` any type."""
+    context, _, rest = required.partition("/")
+    rtype, _, perm = rest.partition(".")
+    for scope in granted:
+        g_context, _, g_rest = scope.partition("/")
+        g_type, _, g_perms = g_rest.partition(".")
+        if g_context == context and g_type in (rtype, "*") and set(perm) <= set(g_perms):
+            return True
+    return False

@@ -1,0 +1,251 @@
+"""Demo data: a few people, professionals, two system clients and two staff accounts.
+
+Idempotent: loading twice changes nothing. Passwords are development values, published in
+the README; production settings refuse to run with the development keys anyway.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from espace_sante.accounts.directory import load_directory
+from espace_sante.accounts.ins import control_key
+from espace_sante.accounts.models import (
+    Account,
+    AccountRole,
+    CareRelationship,
+    CareRole,
+    Delegation,
+    DelegationKind,
+    Patient,
+)
+from espace_sante.accounts.secrets import hash_password
+from espace_sante.bootstrap import Container
+from espace_sante.core.crypto import Keyring
+from espace_sante.oauth.clients import register_system_client
+from espace_sante.oauth.models import ClientKind
+
+DEMO_PASSWORD = "Demo-Espace-Sante-2026"  # noqa: S105 - development only, in the README
+STAFF_TOTP_SECRETS = {  # development only: base32 secrets, published in the README
+    "operateur@demo.espace-sante.localhost": "JBSWY3DPEHPK3PXPOPERATOR",
+    "commission@demo.espace-sante.localhost": "JBSWY3DPEHPK3PXPCOMMISSN",
+}
+DIRECTORY = Path(__file__).parent / "demo_data" / "directory.json"
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    email: str
+    nir13: str
+    birth_family_name: str
+    first_names: str
+    birth_date: date
+    sex: str
+    birth_place_code: str
+
+
+PEOPLE = (
+    DemoPerson(
+        "camille.martin@demo.espace-sante.localhost",
+        "2850575056123",
+        "Martin",
+        "Camille Anne",
+        date(1985, 5, 14),
+        "F",
+        "75056",
+    ),
+    DemoPerson(
+        "thomas.bernard@demo.espace-sante.localhost",
+        "1800369123045",
+        "Bernard",
+        "Thomas Louis",
+        date(1980, 3, 2),
+        "M",
+        "69123",
+    ),
+    DemoPerson(
+        "jeanne.dubois@demo.espace-sante.localhost",
+        "241052A004017",
+        "Dubois",
+        "Jeanne Marie",
+        date(1941, 5, 30),
+        "F",
+        "2A004",
+    ),
+)
+CHILD = DemoPerson("", "2190975056088", "Bernard", "Léa Rose", date(2019, 9, 8), "F", "75056")
+
+
+@lru_cache(maxsize=1)
+def _demo_password_hash() -> str:
+    # One Argon2 hash for every demo account: they share a published password anyway.
+    return hash_password(DEMO_PASSWORD)
+
+
+def load(c: Container) -> list[str]:
+    """Load the demo data; return the lines to print for the person running the demo."""
+    with c.factory() as session:
+        load_directory(session, DIRECTORY)
+        patients = {p.email: _person(c, session, p) for p in PEOPLE}
+        child = _patient(c, session, CHILD)
+        session.flush()
+        _delegate(c, session, patients[PEOPLE[1].email], child, DelegationKind.LEGAL_REPRESENTATIVE)
+        _delegate(
+            c,
+            session,
+            patients[PEOPLE[0].email],
+            _own(session, PEOPLE[2]),
+            DelegationKind.CAREGIVER,
+            days=365,
+        )
+        _care(
+            c,
+            session,
+            "10001234567",
+            [_own(session, p) for p in PEOPLE] + [child],
+            CareRole.MEDECIN_TRAITANT,
+        )
+        _care(c, session, "10002345678", [_own(session, PEOPLE[2])], CareRole.AUTHORISED)
+        _care(c, session, "10004567890", [_own(session, PEOPLE[2])], CareRole.AUTHORISED)
+        for email in STAFF_TOTP_SECRETS:
+            _staff(c, session, email)
+        lines = _clients(c, session)
+        session.commit()
+    return lines
+
+
+def _patient(c: Container, session: Session, p: DemoPerson) -> Patient:
+    nir = p.nir13 + control_key(p.nir13)
+    existing = session.scalar(select(Patient).where(Patient.nir == nir))
+    if existing:
+        return existing
+    patient = Patient(
+        nir=nir,
+        birth_family_name=p.birth_family_name,
+        first_names=p.first_names,
+        birth_date=p.birth_date,
+        sex=p.sex,
+        birth_place_code=p.birth_place_code,
+        state="active",
+        created_at=c.clock.now(),
+    )
+    session.add(patient)
+    return patient
+
+
+def _person(c: Container, session: Session, p: DemoPerson) -> Account:
+    existing = session.scalar(select(Account).where(Account.email == p.email))
+    if existing:
+        return existing
+    patient = _patient(c, session, p)
+    session.flush()
+    account = Account(
+        email=p.email,
+        role=AccountRole.PERSON,
+        patient_id=patient.id,
+        display_name=f"{p.first_names.split()[0]} {p.birth_family_name}",
+        password_hash=_demo_password_hash(),
+        created_at=c.clock.now(),
+    )
+    session.add(account)
+    return account
+
+
+def _own(session: Session, p: DemoPerson) -> Patient:
+    patient = session.scalar(select(Patient).where(Patient.nir.startswith(p.nir13)))
+    assert patient is not None
+    return patient
+
+
+def _delegate(
+    c: Container,
+    session: Session,
+    account: Account,
+    patient: Patient,
+    kind: DelegationKind,
+    days: int | None = None,
+) -> None:
+    session.flush()
+    exists = session.scalar(
+        select(Delegation).where(
+            Delegation.account_id == account.id, Delegation.patient_id == patient.id
+        )
+    )
+    if exists:
+        return
+    until = c.clock.now() + timedelta(days=days) if days else None
+    session.add(
+        Delegation(
+            patient_id=patient.id,
+            account_id=account.id,
+            kind=kind,
+            valid_until=until,
+            created_at=c.clock.now(),
+        )
+    )
+
+
+def _care(
+    c: Container, session: Session, rpps: str, patients: list[Patient], role: CareRole
+) -> None:
+    for patient in patients:
+        exists = session.scalar(
+            select(CareRelationship).where(
+                CareRelationship.rpps == rpps, CareRelationship.patient_id == patient.id
+            )
+        )
+        if not exists:
+            session.add(
+                CareRelationship(
+                    patient_id=patient.id,
+                    rpps=rpps,
+                    role=role,
+                    declared_by="patient",
+                    created_at=c.clock.now(),
+                )
+            )
+
+
+def _staff(c: Container, session: Session, email: str) -> None:
+    if session.scalar(select(Account).where(Account.email == email)):
+        return
+    role = AccountRole.OPERATOR if email.startswith("operateur") else AccountRole.COMMISSION
+    account = Account(
+        email=email,
+        role=role,
+        display_name=email.split("@")[0].capitalize(),
+        password_hash=_demo_password_hash(),
+        created_at=c.clock.now(),
+    )
+    session.add(account)
+    session.flush()
+    account.totp_secret = Keyring.seal(
+        STAFF_TOTP_SECRETS[email].encode(), c.settings.master_key_bytes, account.id.encode()
+    )
+
+
+def _clients(c: Container, session: Session) -> list[str]:
+    keys_dir = c.settings.data_dir / "demo-keys"
+    lines = []
+    for client_id, name, finess in (
+        ("chd-demoville", "Centre hospitalier de Démoville", "750000019"),
+        ("labo-biodemo", "Laboratoire BioDémo", "690000027"),
+    ):
+        key_file = register_system_client(
+            session,
+            client_id=client_id,
+            name=name,
+            kind=ClientKind.INSTITUTION,
+            finess=finess,
+            scopes="system/Patient.rs",
+            keys_dir=keys_dir,
+            now=c.clock.now(),
+        )
+        lines.append(f"client {client_id}: private key {key_file}")
+    return lines

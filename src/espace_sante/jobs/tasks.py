@@ -1,0 +1,61 @@
+"""Background tasks. Each is small, idempotent and safe to run in several workers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+
+from sqlalchemy import delete, or_
+from sqlalchemy.orm import Session
+
+from espace_sante.accounts.models import AttemptWindow, LoginChallenge
+from espace_sante.core import blobs, notify
+from espace_sante.gateway.ports import Services
+
+log = logging.getLogger("espace_sante.jobs")
+
+
+def deliver_outbox(services: Services) -> int:
+    s = services.settings
+    sent = notify.dispatch_pending(
+        services.factory,
+        notify.make_mailer(s),
+        notify.make_sms_gateway(s),
+        now=services.clock.now(),
+    )
+    if sent:
+        log.info("outbox: %d message(s) delivered", sent)
+    return sent
+
+
+def purge_expired_logins(services: Services) -> None:
+    now = services.clock.now()
+    with services.factory() as session:
+        session.execute(
+            delete(LoginChallenge).where(
+                or_(LoginChallenge.expires_at < now - timedelta(hours=1), LoginChallenge.consumed)
+            )
+        )
+        session.execute(
+            delete(AttemptWindow).where(AttemptWindow.window_start < now - timedelta(hours=1))
+        )
+        session.commit()
+
+
+# Bricks that store blobs register how to tell whether a key has its row.
+BLOB_OWNERS: list[Callable[[Session, str], bool]] = []
+
+
+def sweep_blobs(services: Services) -> int:
+    """Remove blobs written more than a day ago whose row never committed. With no owner
+    registered nothing is swept: an unclaimed key is never presumed orphan."""
+    if not BLOB_OWNERS:
+        return 0
+    cutoff = services.clock.now() - timedelta(days=1)
+    with services.factory() as session:
+
+        def known(key: str) -> bool:
+            return any(owner(session, key) for owner in BLOB_OWNERS)
+
+        return blobs.sweep_orphans(services.blobs.store, known, older_than=cutoff)

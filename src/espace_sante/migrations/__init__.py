@@ -1,0 +1,1 @@
+"""Alembic migrations, run by ``espace-sante migrate`` (and at ``make run``)."""

@@ -1,0 +1,1 @@
+"""The web front door: server-rendered pages (Jinja2, htmx), French by default."""

@@ -1,0 +1,153 @@
+"""The access policy, checked as a table: every resource × action × actor kind."""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+import pytest
+
+from espace_sante.core.actors import Actor, ActorKind, LegalBasis
+from espace_sante.core.policy import RULES, Action, Resource, decide
+
+PID = "11111111-1111-1111-1111-111111111111"
+OTHER = "22222222-2222-2222-2222-222222222222"
+
+# The natural basis of each actor kind for a space it is linked to.
+NATURAL = {
+    ActorKind.PATIENT: LegalBasis.OWN_SPACE,
+    ActorKind.LEGAL_REPRESENTATIVE: LegalBasis.LEGAL_REPRESENTATION,
+    ActorKind.CAREGIVER: LegalBasis.CAREGIVER_DELEGATION,
+    ActorKind.PROFESSIONAL: LegalBasis.MEDECIN_TRAITANT,
+    ActorKind.INSTITUTION: LegalBasis.SYSTEM_FEED,
+    ActorKind.APP: LegalBasis.APP_CONSENT,
+    ActorKind.OPERATOR: LegalBasis.OPERATOR_MANDATE,
+    ActorKind.COMMISSION: LegalBasis.OPERATOR_MANDATE,
+    ActorKind.SYSTEM: LegalBasis.SYSTEM_JOB,
+    ActorKind.ANONYMOUS: None,
+}
+
+# Y = allowed on the natural basis, . = refused. Columns follow COLUMNS.
+COLUMNS = (
+    "patient",
+    "legal_representative",
+    "caregiver",
+    "professional",
+    "institution",
+    "app",
+    "operator",
+    "commission",
+    "system",
+    "anonymous",
+)
+TABLE = """
+patient         read     Y Y Y Y Y Y . . Y .
+patient         search   Y Y Y Y Y Y . . Y .
+patient         create   . . . . . . . . . .
+patient         update   Y Y . . . . . . . .
+patient         delete   . . . . . . . . . .
+patient         export   . . . . . . . . . .
+space_summary   read     Y Y Y . . . . . . .
+space_summary   search   . . . . . . . . . .
+space_summary   create   . . . . . . . . . .
+space_summary   update   . . . . . . . . . .
+space_summary   delete   . . . . . . . . . .
+space_summary   export   . . . . . . . . . .
+access_history  read     Y Y . . . . . . . .
+access_history  search   . . . . . . . . . .
+access_history  create   . . . . . . . . . .
+access_history  update   . . . . . . . . . .
+access_history  delete   . . . . . . . . . .
+access_history  export   Y Y . . . . . . . .
+"""
+
+
+def _actor(
+    kind: ActorKind, basis: LegalBasis | None, scopes: frozenset[str] = frozenset()
+) -> Actor:
+    # Persons are one account kind: the role they act in comes from their basis.
+    account_kind = (
+        ActorKind.PATIENT if kind in (ActorKind.LEGAL_REPRESENTATIVE, ActorKind.CAREGIVER) else kind
+    )
+    grants = {PID: basis} if basis else {}
+    return Actor(
+        kind=account_kind,
+        subject_id="x",
+        display_name="x",
+        grants=MappingProxyType(grants),
+        scopes=scopes,
+    )
+
+
+def _cases() -> list[tuple[Resource, Action, ActorKind, bool]]:
+    cases = []
+    for line in TABLE.strip().splitlines():
+        resource, action, *cells = line.split()
+        for column, cell in zip(COLUMNS, cells, strict=True):
+            cases.append((Resource(resource), Action(action), ActorKind(column), cell == "Y"))
+    return cases
+
+
+def test_table_covers_every_resource_action_and_actor_kind() -> None:
+    covered = {(r, a, k) for r, a, k, _ in _cases()}
+    assert covered == {(r, a, k) for r in Resource for a in Action for k in ActorKind}
+
+
+@pytest.mark.parametrize(("resource", "action", "kind", "allowed"), _cases())
+def test_decision_matches_table(
+    resource: Resource, action: Action, kind: ActorKind, allowed: bool
+) -> None:
+    scopes = frozenset({"patient/*.cruds"})  # apps: the widest scope, so the basis decides
+    decision = decide(_actor(kind, NATURAL[kind], scopes), action, resource, PID)
+    assert decision.allowed is allowed, decision.reason
+
+
+@pytest.mark.parametrize("kind", list(ActorKind))
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: f"{r.resource}-{r.action}-{r.actor}")
+def test_no_rule_reaches_another_space(kind: ActorKind, rule: object) -> None:
+    """Whatever the rule, an actor linked to one space gets nothing from another."""
+    for resource in Resource:
+        for action in Action:
+            actor = _actor(kind, NATURAL[kind], frozenset({"patient/*.cruds"}))
+            if actor.default_basis is None:
+                assert not decide(actor, action, resource, OTHER).allowed
+
+
+def test_institutions_feed_any_space_identified_by_ins() -> None:
+    hospital = Actor(
+        kind=ActorKind.INSTITUTION,
+        subject_id="client:h",
+        display_name="CH",
+        default_basis=LegalBasis.SYSTEM_FEED,
+    )
+    assert decide(hospital, Action.READ, Resource.PATIENT, OTHER).allowed
+    assert not decide(hospital, Action.READ, Resource.ACCESS_HISTORY, OTHER).allowed
+
+
+def test_professional_bases() -> None:
+    for basis in (
+        LegalBasis.MEDECIN_TRAITANT,
+        LegalBasis.ADMINISTRATOR,
+        LegalBasis.PATIENT_CONSENT,
+        LegalBasis.EMERGENCY,
+    ):
+        assert decide(
+            _actor(ActorKind.PROFESSIONAL, basis), Action.READ, Resource.PATIENT, PID
+        ).allowed
+    assert not decide(
+        _actor(ActorKind.PROFESSIONAL, LegalBasis.OWN_SPACE), Action.READ, Resource.PATIENT, PID
+    ).allowed
+
+
+def test_app_scopes_only_narrow() -> None:
+    read_only = _actor(ActorKind.APP, LegalBasis.APP_CONSENT, frozenset({"patient/Patient.r"}))
+    assert decide(read_only, Action.READ, Resource.PATIENT, PID).allowed
+    assert not decide(read_only, Action.SEARCH, Resource.PATIENT, PID).allowed
+    no_scope = _actor(ActorKind.APP, LegalBasis.APP_CONSENT)
+    assert not decide(no_scope, Action.READ, Resource.PATIENT, PID).allowed
+    # A scope never grants what the basis does not: the widest scope still cannot update.
+    wide = _actor(ActorKind.APP, LegalBasis.APP_CONSENT, frozenset({"patient/*.cruds"}))
+    assert not decide(wide, Action.UPDATE, Resource.PATIENT, PID).allowed
+    other_type = _actor(
+        ActorKind.APP, LegalBasis.APP_CONSENT, frozenset({"patient/Observation.rs"})
+    )
+    assert not decide(other_type, Action.READ, Resource.PATIENT, PID).allowed
