@@ -141,3 +141,19 @@ def _scope_granted(required: str, granted: frozenset[str]) -> bool:
         if g_context == context and g_type in (rtype, "*") and set(perm) <= set(g_perms):
             return True
     return False
+
+
+def markdown_table() -> str:
+    """The registry as the table of docs/access-model.md (a test keeps them equal)."""
+    lines = ["| resource | action | actor | legal bases | SMART scope (apps) |",
+             "|---|---|---|---|---|"]
+    for r in RULES:
+        bases = ", ".join(f"`{b.value}`" for b in sorted(r.bases))
+        scope = f"`{r.scope}`" if r.scope else ""
+        lines.append(f"| `{r.resource.value}` | `{r.action.value}` | `{r.actor.value}` | "
+                     f"{bases} | {scope} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(markdown_table())
