@@ -32,7 +32,9 @@ node_modules/.package-lock.json: package.json package-lock.json
 # Front-end packages come from the npm registry at set-up and are never committed.
 assets: node_modules/.package-lock.json
 	mkdir -p $(VENDOR)
-	cp node_modules/@picocss/pico/css/pico.min.css node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/
+	cp node_modules/@picocss/pico/css/pico.min.css node_modules/htmx.org/dist/htmx.min.js \
+	   node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css node_modules/swagger-ui-dist/favicon-32x32.png \
+	   $(VENDOR)/
 
 # Browser tests drive Debian's Chromium (never a downloaded browser build).
 browser:

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
+from fastapi.openapi.docs import get_swagger_ui_html
 from sqlalchemy import text
 
 from espace_sante import __version__
@@ -25,6 +26,10 @@ SECURITY_HEADERS = {
     ),
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
+
+DOCS_CSP = SECURITY_HEADERS["Content-Security-Policy"].replace(
+    "script-src 'self'", "script-src 'self' 'unsafe-inline'"
+).replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
 
 
 def create_app(container: Container | None = None) -> FastAPI:
@@ -48,6 +53,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     errors.install(app)
     _middleware(app, c)
     _health(app, c)
+    _docs(app)
     app.include_router(accounts_api.router)
     return app
 
@@ -65,6 +71,8 @@ def _middleware(app: FastAPI, c: Container) -> None:
             request_id.reset(token)
         response.headers["X-Request-ID"] = rid
         response.headers.update(SECURITY_HEADERS)
+        if request.url.path == "/docs":  # Swagger UI starts with one inline script
+            response.headers["Content-Security-Policy"] = DOCS_CSP
         if c.settings.is_production:
             response.headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
         return response
@@ -84,3 +92,17 @@ def _health(app: FastAPI, c: Container) -> None:
             response.status_code = 503
             return {"status": "unavailable", "database": "down"}
         return {"status": "ok", "database": "up"}
+
+
+def _docs(app: FastAPI) -> None:
+    """OpenAPI documentation with Swagger UI served from our own static files (npm), not
+    from a CDN: the service must work without reaching third parties."""
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> Response:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json", title="Espace Santé API",
+            swagger_js_url="/static/vendor/swagger-ui-bundle.js",
+            swagger_css_url="/static/vendor/swagger-ui.css",
+            swagger_favicon_url="/static/vendor/favicon-32x32.png",
+        )
