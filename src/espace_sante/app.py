@@ -10,11 +10,16 @@ from fastapi import FastAPI, Request, Response
 from fastapi.openapi.docs import get_swagger_ui_html
 from sqlalchemy import text
 
-from espace_sante import __version__
+from espace_sante import __version__, demo
 from espace_sante.api import accounts as accounts_api
+from espace_sante.api import oauth as oauth_api
 from espace_sante.bootstrap import Container, build
 from espace_sante.core.context import request_id
+from espace_sante.fhir.http import router as fhir_router
 from espace_sante.gateway import errors
+from espace_sante.web import dev_idp, pro_login
+from espace_sante.web import routes as web_routes
+from espace_sante.web.dev import DemoAccounts
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -55,6 +60,18 @@ def create_app(container: Container | None = None) -> FastAPI:
     _health(app, c)
     _docs(app)
     app.include_router(accounts_api.router)
+    app.include_router(oauth_api.router)
+    app.include_router(fhir_router)
+    app.include_router(pro_login.router)
+    app.include_router(dev_idp.router)  # answers 404 unless settings.dev_idp_enabled
+    app.include_router(web_routes.router)
+    web_routes.mount_static(app)
+    if not c.settings.is_production:  # /dev/outbox shows the demo accounts and TOTP codes
+        app.state.demo_accounts = DemoAccounts(
+            password=demo.DEMO_PASSWORD,
+            people=tuple(p.email for p in demo.PEOPLE),
+            staff_totp_secrets=demo.STAFF_TOTP_SECRETS,
+        )
     return app
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from espace_sante.accounts.auth import Authenticator
+from espace_sante.accounts.repository import space_exists
 from espace_sante.core.actors import Actor
 from espace_sante.core.blobs import BlobStore, EncryptedBlobs, make_blob_store
 from espace_sante.core.clock import Clock, SystemClock
@@ -41,7 +42,7 @@ class Container:
         return scheduler.start_background(self)
 
     def uow(self, actor: Actor) -> UnitOfWork:
-        return UnitOfWork(self.factory, actor, self.clock)
+        return UnitOfWork(self.factory, actor, self.clock, space_exists)
 
 
 def build(settings: Settings | None = None, *, clock: Clock | None = None) -> Container:

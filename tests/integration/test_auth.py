@@ -126,3 +126,19 @@ def test_professional_grants(demo: Container) -> None:
     assert len(actor.grants) == 4
     with pytest.raises(Unauthenticated):
         demo.authenticator.professional_login("99999999999")
+
+
+def test_failed_sign_ins_are_in_the_persons_own_trail(demo: Container) -> None:
+    from sqlalchemy import select
+
+    from espace_sante.core.audit import AuditEvent
+
+    _fail_password(demo, CAMILLE, 2, source="10.7.7.7")
+    actor = demo.authenticator.resolve(person_session(demo, CAMILLE))
+    assert actor is not None
+    with demo.factory() as s:
+        events = list(s.scalars(select(AuditEvent).where(
+            AuditEvent.patient_id == actor.own_patient_id, AuditEvent.action == "login")))
+    denied = [e for e in events if e.outcome == "denied"]
+    assert len(denied) == 2 and denied[0].actor_id == "ip:10.7.7.7"
+    assert any(e.outcome == "success" for e in events)

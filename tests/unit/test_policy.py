@@ -19,12 +19,15 @@ NATURAL = {
     ActorKind.CAREGIVER: LegalBasis.CAREGIVER_DELEGATION,
     ActorKind.PROFESSIONAL: LegalBasis.MEDECIN_TRAITANT,
     ActorKind.INSTITUTION: LegalBasis.SYSTEM_FEED,
+    ActorKind.INSURER: LegalBasis.SYSTEM_FEED,
     ActorKind.APP: LegalBasis.APP_CONSENT,
     ActorKind.OPERATOR: LegalBasis.OPERATOR_MANDATE,
     ActorKind.COMMISSION: LegalBasis.OPERATOR_MANDATE,
     ActorKind.SYSTEM: LegalBasis.SYSTEM_JOB,
     ActorKind.ANONYMOUS: None,
 }
+
+WIDEST = frozenset({"patient/*.cruds", "system/*.cruds"})
 
 # Y = allowed on the natural basis, . = refused. Columns follow COLUMNS.
 COLUMNS = (
@@ -33,6 +36,7 @@ COLUMNS = (
     "caregiver",
     "professional",
     "institution",
+    "insurer",
     "app",
     "operator",
     "commission",
@@ -40,24 +44,24 @@ COLUMNS = (
     "anonymous",
 )
 TABLE = """
-patient         read     Y Y Y Y Y Y . . Y .
-patient         search   Y Y Y Y Y Y . . Y .
-patient         create   . . . . . . . . . .
-patient         update   Y Y . . . . . . . .
-patient         delete   . . . . . . . . . .
-patient         export   . . . . . . . . . .
-space_summary   read     Y Y Y . . . . . . .
-space_summary   search   . . . . . . . . . .
-space_summary   create   . . . . . . . . . .
-space_summary   update   . . . . . . . . . .
-space_summary   delete   . . . . . . . . . .
-space_summary   export   . . . . . . . . . .
-access_history  read     Y Y . . . . . . . .
-access_history  search   . . . . . . . . . .
-access_history  create   . . . . . . . . . .
-access_history  update   . . . . . . . . . .
-access_history  delete   . . . . . . . . . .
-access_history  export   Y Y . . . . . . . .
+patient         read     Y Y Y Y Y . Y . . Y .
+patient         search   Y Y Y Y Y . Y . . Y .
+patient         create   . . . . . . . . . . .
+patient         update   Y Y . . . . . . . . .
+patient         delete   . . . . . . . . . . .
+patient         export   . . . . . . . . . . .
+space_summary   read     Y Y Y . . . . . . . .
+space_summary   search   . . . . . . . . . . .
+space_summary   create   . . . . . . . . . . .
+space_summary   update   . . . . . . . . . . .
+space_summary   delete   . . . . . . . . . . .
+space_summary   export   . . . . . . . . . . .
+access_history  read     Y Y . . . . . . . . .
+access_history  search   . . . . . . . . . . .
+access_history  create   . . . . . . . . . . .
+access_history  update   . . . . . . . . . . .
+access_history  delete   . . . . . . . . . . .
+access_history  export   Y Y . . . . . . . . .
 """
 
 
@@ -96,7 +100,7 @@ def test_table_covers_every_resource_action_and_actor_kind() -> None:
 def test_decision_matches_table(
     resource: Resource, action: Action, kind: ActorKind, allowed: bool
 ) -> None:
-    scopes = frozenset({"patient/*.cruds"})  # apps: the widest scope, so the basis decides
+    scopes = WIDEST  # the widest scopes, so the basis decides
     decision = decide(_actor(kind, NATURAL[kind], scopes), action, resource, PID)
     assert decision.allowed is allowed, decision.reason
 
@@ -107,7 +111,7 @@ def test_no_rule_reaches_another_space(kind: ActorKind, rule: object) -> None:
     """Whatever the rule, an actor linked to one space gets nothing from another."""
     for resource in Resource:
         for action in Action:
-            actor = _actor(kind, NATURAL[kind], frozenset({"patient/*.cruds"}))
+            actor = _actor(kind, NATURAL[kind], WIDEST)
             if actor.default_basis is None:
                 assert not decide(actor, action, resource, OTHER).allowed
 
@@ -118,6 +122,7 @@ def test_institutions_feed_any_space_identified_by_ins() -> None:
         subject_id="client:h",
         display_name="CH",
         default_basis=LegalBasis.SYSTEM_FEED,
+        scopes=frozenset({"system/Patient.rs"}),
     )
     assert decide(hospital, Action.READ, Resource.PATIENT, OTHER).allowed
     assert not decide(hospital, Action.READ, Resource.ACCESS_HISTORY, OTHER).allowed
@@ -151,3 +156,24 @@ def test_app_scopes_only_narrow() -> None:
         ActorKind.APP, LegalBasis.APP_CONSENT, frozenset({"patient/Observation.rs"})
     )
     assert not decide(other_type, Action.READ, Resource.PATIENT, PID).allowed
+
+
+def test_institution_scopes_narrow() -> None:
+    def hospital(*scopes: str) -> Actor:
+        return Actor(kind=ActorKind.INSTITUTION, subject_id="client:h", display_name="CH",
+                     default_basis=LegalBasis.SYSTEM_FEED, scopes=frozenset(scopes))
+
+    assert decide(hospital("system/Patient.rs"), Action.READ, Resource.PATIENT, OTHER).allowed
+    assert not decide(hospital("system/Patient.s"), Action.READ, Resource.PATIENT, OTHER).allowed
+    assert decide(hospital("system/Patient.s"), Action.SEARCH, Resource.PATIENT, OTHER).allowed
+    # A patient-context scope is not a system scope.
+    assert not decide(hospital("patient/Patient.rs"), Action.READ, Resource.PATIENT,
+                      OTHER).allowed
+
+
+def test_insurer_never_reads_health_data() -> None:
+    insurer = Actor(kind=ActorKind.INSURER, subject_id="client:cnam", display_name="CNAM",
+                    default_basis=LegalBasis.SYSTEM_FEED, scopes=WIDEST)
+    for resource in Resource:
+        for action in Action:
+            assert not decide(insurer, action, resource, OTHER).allowed

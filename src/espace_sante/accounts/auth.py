@@ -32,7 +32,7 @@ from espace_sante.accounts.secrets import (
     verify_password,
 )
 from espace_sante.core import audit, notify
-from espace_sante.core.actors import Actor, LegalBasis
+from espace_sante.core.actors import Actor, ActorKind, LegalBasis
 from espace_sante.core.clock import Clock
 from espace_sante.core.context import request_id
 from espace_sante.core.crypto import Keyring
@@ -74,6 +74,7 @@ class Authenticator:
             self._throttle(session, source)
             account = _find_account(session, email, AccountRole.PERSON)
             if not self._check_password(session, account, password):
+                self._audit_failure(session, account, "wrong password or locked", source)
                 session.commit()
                 raise BAD_CREDENTIALS
             assert account is not None
@@ -120,6 +121,7 @@ class Authenticator:
     ) -> Account:
         now = self._clock.now()
         if challenge is None or challenge.consumed or challenge.expires_at <= now:
+            session.commit()  # keep the source's attempt counted
             raise BAD_CODE
         challenge.attempts += 1
         account = session.get(Account, challenge.account_id)
@@ -168,6 +170,9 @@ class Authenticator:
     def professional_login(self, rpps: str) -> str:
         with self._factory() as session:
             if session.get(Professional, rpps) is None:
+                unknown = Actor(ActorKind.PROFESSIONAL, f"rpps:{rpps[:11]}", "RPPS inconnu")
+                self._audit(session, unknown, None, "unknown RPPS")
+                session.commit()
                 raise Unauthenticated(
                     "Ce professionnel n'est pas dans l'annuaire (RPPS inconnu).",
                     "This professional is not in the directory (unknown RPPS).",
@@ -175,6 +180,24 @@ class Authenticator:
             token = self._open_session(session, rpps=rpps)
             session.commit()
             return token
+
+    def _audit_failure(
+        self, session: Session, account: Account | None, why: str, source: str
+    ) -> None:
+        """A failed sign-in on a person's account goes to his own space's trail, where he
+        sees it; attempts on unknown accounts are not recorded (nothing to protect, and
+        they must not fill the shared chain)."""
+        if account is None or account.patient_id is None:
+            return
+        actor = Actor(ActorKind.ANONYMOUS, f"ip:{source}"[:128], "tentative de connexion")
+        self._audit(session, actor, account.patient_id, why)
+
+    def _audit(self, session: Session, actor: Actor, patient_id: str | None, why: str) -> None:
+        entry = audit.Entry(
+            action="login", resource_kind="session", patient_id=patient_id, resource_id=None,
+            outcome=audit.Outcome.DENIED, detail=why,
+        )
+        audit.append(session, actor, entry, at=self._clock.now(), request_id=request_id.get())
 
     # -- sessions ---------------------------------------------------------------------------
 

@@ -56,3 +56,8 @@ def upsert_professional(session: Session, row: dict[str, Any]) -> Professional:
     pro.email = row.get("email")
     session.add(pro)
     return pro
+
+
+def institution_name(session: Session, finess: str) -> str | None:
+    inst = session.get(Institution, finess)
+    return inst.name if inst else None

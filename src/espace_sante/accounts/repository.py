@@ -4,6 +4,7 @@ actor may reach, every object checked; the rest answers "not found"."""
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from espace_sante.accounts.models import CareRelationship, CareRole, Delegation, Patient
 from espace_sante.core import audit
@@ -60,6 +61,14 @@ class PatientRepository:
         return patients
 
 
+# "Accesses by others": professionals, institutions and apps, not the family circle the
+# patient chose (himself, his representatives, his caregivers).
+OUTSIDE_KINDS = (
+    ActorKind.PROFESSIONAL.value, ActorKind.INSTITUTION.value, ActorKind.APP.value,
+    ActorKind.INSURER.value,
+)
+
+
 class SpaceRepository:
     """What the home page and the access history show about one space."""
 
@@ -88,7 +97,8 @@ class SpaceRepository:
             .select_from(AuditEvent)
             .where(
                 AuditEvent.patient_id == patient_id,
-                AuditEvent.actor_kind != ActorKind.PATIENT.value,
+                AuditEvent.actor_kind.in_(OUTSIDE_KINDS),
+                AuditEvent.outcome == "success",
             )
         )
         return {"professionals": professionals, "delegates": delegates, "accesses": accesses}
@@ -106,3 +116,7 @@ class SpaceRepository:
 
     def _count(self, stmt: object) -> int:
         return int(self._session.scalar(stmt) or 0)  # type: ignore[call-overload]
+
+
+def space_exists(session: Session, patient_id: str) -> bool:
+    return session.get(Patient, patient_id) is not None

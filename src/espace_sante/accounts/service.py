@@ -10,7 +10,8 @@ from espace_sante.accounts.ins import INS_NIR_OID, parse_nir
 from espace_sante.accounts.models import Patient
 from espace_sante.accounts.repository import PatientRepository, SpaceRepository
 from espace_sante.core.actors import Actor
-from espace_sante.core.errors import InvalidInput
+from espace_sante.core.errors import InvalidInput, NotFound
+from espace_sante.core.policy import Action
 from espace_sante.core.uow import UowFactory
 
 
@@ -74,6 +75,20 @@ def search_patients_by_ins(uow_factory: UowFactory, actor: Actor, nir: str) -> l
     parsed = parse_nir(nir)
     with uow_factory(actor) as uow:
         views = [PatientView.of(p) for p in PatientRepository(uow).find_by_nir(parsed.full)]
+        uow.commit()
+        return views
+
+
+def search_patient_by_id(
+    uow_factory: UowFactory, actor: Actor, patient_id: str
+) -> list[PatientView]:
+    """``Patient?_id=``: a search (checked and audited as one) that finds nothing where a
+    read would answer 404."""
+    with uow_factory(actor) as uow:
+        try:
+            views = [PatientView.of(PatientRepository(uow).get(patient_id, Action.SEARCH))]
+        except NotFound:
+            views = []
         uow.commit()
         return views
 

@@ -19,6 +19,9 @@ class ActorKind(StrEnum):
     CAREGIVER = "caregiver"
     PROFESSIONAL = "professional"
     INSTITUTION = "institution"
+    # The Assurance Maladie: provisions spaces, feeds reimbursements, never reads medical
+    # data, so no rule of the policy names it for clinical resources.
+    INSURER = "insurer"
     APP = "app"
     OPERATOR = "operator"
     COMMISSION = "commission"
@@ -66,10 +69,6 @@ class Actor:
     @property
     def is_authenticated(self) -> bool:
         return self.kind is not ActorKind.ANONYMOUS
-
-    @property
-    def role_label(self) -> str:
-        return self.profession or self.kind.value
 
 
 ANONYMOUS = Actor(kind=ActorKind.ANONYMOUS, subject_id="anonymous", display_name="anonyme")

@@ -107,16 +107,17 @@ def append(
         .order_by(AuditEvent.seq.desc())
         .limit(1)
     ).first()
+    kind = acting_kind(actor.kind, entry.legal_basis)
     event = AuditEvent(
         id=new_id(),
         chain=chain,
         seq=(last.seq + 1) if last else 1,
         occurred_at=at,
         patient_id=entry.patient_id,
-        actor_kind=acting_kind(actor.kind, entry.legal_basis).value,
+        actor_kind=kind.value,
         actor_id=actor.subject_id,
         actor_name=actor.display_name,
-        role=actor.role_label,
+        role=actor.profession or kind.value,
         organisation=actor.organisation,
         action=entry.action,
         resource_kind=entry.resource_kind,

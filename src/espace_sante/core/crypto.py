@@ -43,7 +43,7 @@ SEALED_SEGMENT_BYTES = SEGMENT_BYTES + TAG_BYTES
 MAX_SEGMENTS = 2**32
 
 
-class KeyShredded(DomainError):  # noqa: N818 - a state, like errors.NotFound
+class KeyShredded(DomainError):
     status = 410
     code = "deleted"
 

@@ -50,6 +50,11 @@ class Forbidden(DomainError):
     code = "forbidden"
 
 
+class NotSupported(DomainError):
+    status = 405
+    code = "not-supported"
+
+
 class Conflict(DomainError):
     status = 409
     code = "conflict"

@@ -35,7 +35,7 @@ class Rule:
     action: Action
     actor: ActorKind
     bases: frozenset[LegalBasis]
-    scope: str | None = None  # SMART v2 scope an app must hold, e.g. "patient/Patient.r"
+    scope: str | None = None  # SMART v2 scope a token must hold, e.g. "patient/Patient.r"
 
 
 @dataclass(frozen=True)
@@ -60,9 +60,19 @@ def _rules_for(
     scope: str | None = None,
 ) -> list[Rule]:
     return [
-        Rule(resource, action, kind, bases, scope if kind is ActorKind.APP else None)
+        Rule(resource, action, kind, bases, _scope_for(kind, scope))
         for kind, bases in table.items()
     ]
+
+
+# Software acts with a token whose SMART scopes narrow what its basis allows: an app for
+# one patient ("patient/…"), an institution's system for any space it feeds ("system/…").
+_SCOPE_CONTEXT = {ActorKind.APP: "patient", ActorKind.INSTITUTION: "system"}
+
+
+def _scope_for(kind: ActorKind, scope: str | None) -> str | None:
+    context = _SCOPE_CONTEXT.get(kind)
+    return f"{context}/{scope}" if context and scope else None
 
 
 def _identity_readers() -> dict[ActorKind, frozenset[LegalBasis]]:
@@ -80,8 +90,8 @@ def _identity_readers() -> dict[ActorKind, frozenset[LegalBasis]]:
 
 
 RULES: tuple[Rule, ...] = (
-    *_rules_for(Resource.PATIENT, Action.READ, _identity_readers(), "patient/Patient.r"),
-    *_rules_for(Resource.PATIENT, Action.SEARCH, _identity_readers(), "patient/Patient.s"),
+    *_rules_for(Resource.PATIENT, Action.READ, _identity_readers(), "Patient.r"),
+    *_rules_for(Resource.PATIENT, Action.SEARCH, _identity_readers(), "Patient.s"),
     *_rules_for(Resource.PATIENT, Action.UPDATE, dict(_OWNERS)),
     *_rules_for(
         Resource.SPACE_SUMMARY,

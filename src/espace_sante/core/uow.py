@@ -7,7 +7,6 @@ written to the audit trail even though the use case's own changes roll back.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from dataclasses import replace
 from types import TracebackType
@@ -22,12 +21,19 @@ from espace_sante.core.context import request_id
 from espace_sante.core.errors import NotFound
 from espace_sante.core.policy import Action, Decision, Resource
 
+MAX_ID = 36
+SpaceExists = Callable[[Session, str], bool]
+
 
 class UnitOfWork:
-    def __init__(self, factory: sessionmaker[Session], actor: Actor, clock: Clock) -> None:
+    def __init__(
+        self, factory: sessionmaker[Session], actor: Actor, clock: Clock,
+        space_exists: SpaceExists,
+    ) -> None:
         self._factory = factory
         self.actor = actor
         self.clock = clock
+        self._space_exists = space_exists
         self._denials: list[audit.Entry] = []
         self.session: Session
 
@@ -70,7 +76,7 @@ class UnitOfWork:
             detail=None if decision.allowed else decision.reason,
         )
         if not decision.allowed:
-            self._denials.append(_denial(entry))
+            self._denials.append(entry)
             raise NotFound.default()
         self.record(entry)
         return decision
@@ -78,27 +84,15 @@ class UnitOfWork:
     def _write_denials(self) -> None:
         with self._factory() as session:
             for entry in self._denials:
+                pid = entry.patient_id
+                if pid and (len(pid) > MAX_ID or not self._space_exists(session, pid)):
+                    # A guessed id opens no chain: the refusal goes to the shared one.
+                    entry = replace(entry, patient_id=None, resource_id=pid[:128])
                 audit.append(
                     session, self.actor, entry, at=self.clock.now(), request_id=request_id.get()
                 )
             session.commit()
         self._denials.clear()
-
-
-def _denial(entry: audit.Entry) -> audit.Entry:
-    """A refusal names a space the caller chose: keep it on that space's chain only if it is
-    a well-formed id, so junk identifiers cannot open chains of their own."""
-    pid = entry.patient_id
-    if pid is None or _is_uuid(pid):
-        return entry
-    return replace(entry, patient_id=None, resource_id=(entry.resource_id or pid)[:128])
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        return str(uuid.UUID(value)) == value
-    except ValueError:
-        return False
 
 
 UowFactory = Callable[[Actor], UnitOfWork]

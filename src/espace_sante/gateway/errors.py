@@ -12,7 +12,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from espace_sante.core.errors import DomainError, InvalidInput, NotFound, Unauthenticated
+from espace_sante.core.errors import (
+    DomainError,
+    InvalidInput,
+    NotFound,
+    NotSupported,
+    Unauthenticated,
+)
 
 log = logging.getLogger("espace_sante.errors")
 
@@ -58,7 +64,7 @@ def render_error(request: Request, error: DomainError, status: int) -> Response:
     english = wants_english(request)
     path = request.url.path
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 and not _is_page(path) else None
-    if path.startswith("/fhir"):
+    if path == "/fhir" or path.startswith("/fhir/"):
         return JSONResponse(operation_outcome(error, english), status, headers, FHIR_JSON)
     if not _is_page(path):
         body = {
@@ -97,6 +103,8 @@ async def _validation(request: Request, exc: Exception) -> Response:
 async def _http(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     mapping: dict[int, DomainError] = {
+        405: NotSupported("Méthode non prise en charge pour cette adresse.",
+                          "Method not supported at this address."),
         404: NotFound.default(),
         401: Unauthenticated("Authentification requise.", "Authentication required."),
     }

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from espace_sante.accounts.models import AttemptWindow, LoginChallenge
 from espace_sante.core import blobs, notify
 from espace_sante.gateway.ports import Services
+from espace_sante.oauth.server import purge_used_assertions
 
 log = logging.getLogger("espace_sante.jobs")
 
@@ -40,6 +41,7 @@ def purge_expired_logins(services: Services) -> None:
         session.execute(
             delete(AttemptWindow).where(AttemptWindow.window_start < now - timedelta(hours=1))
         )
+        purge_used_assertions(session, now=now)
         session.commit()
 
 

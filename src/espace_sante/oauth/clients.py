@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -43,3 +45,64 @@ def _new_private_key(key_file: Path) -> bytes:
     key_file.write_bytes(pem)
     key_file.chmod(0o600)
     return pem
+
+
+# -- the client as the authorization server sees it -------------------------------------------
+
+SYSTEM_KINDS = frozenset({ClientKind.INSTITUTION, ClientKind.INSURER, ClientKind.BOOKING})
+AUTH_METHOD = "private_key_jwt"
+
+
+@dataclass(frozen=True)
+class RegisteredClient:
+    """A client read for one request: what Authlib's grants and endpoints ask of a client.
+
+    Only ``private_key_jwt`` authenticates, at every endpoint: no shared secret exists to
+    leak. Only system clients may use ``client_credentials``; catalogue apps act for a
+    patient who consented, so they go through the authorization code flow instead.
+    """
+
+    client_id: str
+    name: str
+    kind: ClientKind
+    jwks: dict[str, Any]
+    scopes: frozenset[str]
+
+    def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
+        return method == AUTH_METHOD
+
+    def check_grant_type(self, grant_type: str) -> bool:
+        return grant_type == "client_credentials" and self.kind in SYSTEM_KINDS
+
+    def public_keys(self) -> KeySet:
+        return KeySet.import_key_set(self.jwks)  # type: ignore[arg-type]
+
+
+def find_active_client(session: Session, client_id: str) -> RegisteredClient | None:
+    """The client, or None when unknown or deactivated (both answer ``invalid_client``)."""
+    row = session.get(OAuthClient, client_id)
+    if row is None or not row.active:
+        return None
+    return RegisteredClient(
+        client_id=row.client_id, name=row.name, kind=ClientKind(row.kind),
+        jwks=json.loads(row.jwks), scopes=frozenset(row.scopes.split()),
+    )
+
+
+def scopes_allowed(registered: frozenset[str], requested: list[str]) -> bool:
+    """Each requested scope must be one the client registered, or narrower in SMART v2
+    terms (``system/Patient.r`` is within ``system/Patient.rs``)."""
+    return all(any(_within(want, have) for have in registered) for want in requested)
+
+
+def _within(want: str, have: str) -> bool:
+    if want == have:
+        return True
+    w_context, _, w_rest = want.partition("/")
+    h_context, _, h_rest = have.partition("/")
+    w_type, _, w_perms = w_rest.partition(".")
+    h_type, _, h_perms = h_rest.partition(".")
+    return (
+        bool(w_perms) and w_context == h_context and h_type in (w_type, "*")
+        and set(w_perms) <= set(h_perms)
+    )

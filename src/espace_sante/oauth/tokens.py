@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from espace_sante.accounts.models import Institution
+from espace_sante.accounts.directory import institution_name
 from espace_sante.core.actors import Actor, ActorKind, LegalBasis
 from espace_sante.core.clock import Clock
 from espace_sante.oauth.models import AccessToken, ClientKind, OAuthClient
@@ -19,7 +19,7 @@ TOKEN_LIFETIME = timedelta(minutes=15)
 _ACTOR_KIND = {
     ClientKind.INSTITUTION: ActorKind.INSTITUTION,
     ClientKind.BOOKING: ActorKind.INSTITUTION,
-    ClientKind.INSURER: ActorKind.INSTITUTION,
+    ClientKind.INSURER: ActorKind.INSURER,
 }
 
 
@@ -59,6 +59,10 @@ class TokenService:
         client = session.get(OAuthClient, row.client_id)
         return row if client is not None and client.active else None
 
+    def find(self, session: Session, token: str) -> AccessToken | None:
+        """The stored token whatever its state (revocation must find expired ones too)."""
+        return session.get(AccessToken, _hash(token))
+
     def revoke(self, session: Session, token: str, client_id: str) -> None:
         row = session.get(AccessToken, _hash(token))
         if row is not None and row.client_id == client_id and row.revoked_at is None:
@@ -74,19 +78,38 @@ class TokenService:
             return _client_actor(session, client, row.scopes)
 
 
+def client_actor(session: Session, client: OAuthClient, scopes: str) -> Actor:
+    """The actor a client is, for the audit of what it does at the authorization server
+    (a catalogue app included, though its tokens do not resolve to an actor yet)."""
+    return _client_actor(session, client, scopes) or Actor(
+        kind=ActorKind.APP, subject_id=f"client:{client.client_id}", display_name=client.name,
+        organisation=client.name, scopes=frozenset(scopes.split()),
+    )
+
+
+def _client_kind(value: str) -> ClientKind | None:
+    """A row with a kind we do not know (hand-edited, or from a newer version) gets no actor:
+    there is no way in but the declared ones."""
+    try:
+        return ClientKind(value)
+    except ValueError:
+        return None
+
+
 def _client_actor(session: Session, client: OAuthClient, scopes: str) -> Actor | None:
-    kind = _ACTOR_KIND.get(ClientKind(client.kind))
+    client_kind = _client_kind(client.kind)
+    kind = _ACTOR_KIND.get(client_kind) if client_kind else None
     if kind is None:  # app clients act for one patient with consent: none until the catalogue
         return None
-    inst = session.get(Institution, client.finess) if client.finess else None
-    # Why: the insurer provisions spaces and feeds reimbursements; it never reads medical
-    # data, so it gets no feeding basis for clinical resources (checked in the policy).
+    organisation = institution_name(session, client.finess) if client.finess else None
+    # Why: the insurer feeds spaces too, but the policy names no rule for its kind on
+    # clinical resources: it never reads medical data.
     basis = LegalBasis.SYSTEM_FEED
     return Actor(
         kind=kind,
         subject_id=f"client:{client.client_id}",
         display_name=client.name,
-        organisation=inst.name if inst else client.name,
+        organisation=organisation or client.name,
         default_basis=basis,
         scopes=frozenset(scopes.split()),
     )

@@ -1,0 +1,63 @@
+"""What a supported resource type declares: its profile, its read and search handlers and
+its search parameters. The router dispatches on it and the CapabilityStatement is built
+from it, so the two cannot disagree."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from espace_sante.core.actors import Actor
+from espace_sante.core.clock import Clock
+from espace_sante.core.uow import UnitOfWork
+from espace_sante.settings import Settings
+
+
+class Services(Protocol):
+    """What the FHIR layer needs from the wiring (``bootstrap.Container`` provides it).
+    Narrower than ``gateway.ports.Services`` on purpose: resolving who is calling is the
+    HTTP adapter's job, so the layer needs no authenticator nor token service."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def clock(self) -> Clock: ...
+
+    def uow(self, actor: Actor) -> UnitOfWork: ...
+
+
+Resource = dict[str, Any]
+Reader = Callable[[Services, Actor, str], Resource]
+Searcher = Callable[[Services, Actor, Mapping[str, str]], list[Resource]]
+
+
+@dataclass(frozen=True)
+class SearchParam:
+    name: str
+    type: str  # FHIR search parameter type: token, string, date, reference…
+    definition: str  # canonical URL of the SearchParameter
+    documentation: str
+
+
+@dataclass(frozen=True)
+class ResourceSupport:
+    type: str
+    profile: str
+    read: Reader | None = None
+    search: Searcher | None = None
+    search_params: tuple[SearchParam, ...] = ()
+
+    @property
+    def interactions(self) -> tuple[str, ...]:
+        """FHIR type-level interaction codes, in the order the spec lists them."""
+        pairs = (("read", self.read), ("search-type", self.search))
+        return tuple(code for code, handler in pairs if handler is not None)
+
+    @property
+    def param_names(self) -> frozenset[str]:
+        return frozenset(p.name for p in self.search_params)
+
+
+Registry = Mapping[str, ResourceSupport]

@@ -1,0 +1,11 @@
+"""The resource types the FHIR front door implements. Add a type here and the router
+serves it and the CapabilityStatement and SMART configuration announce it."""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+from espace_sante.fhir import patient
+from espace_sante.fhir.interactions import Registry
+
+RESOURCES: Registry = MappingProxyType({s.type: s for s in (patient.SUPPORT,)})

@@ -1,0 +1,77 @@
+"""The FHIR REST router, free of HTTP: ``(method, path segments, query pairs, body)`` in,
+``(status, resource)`` out, or a ``DomainError`` that the front door renders as an
+OperationOutcome. Batch and transaction bundles will call it per entry.
+
+It decides no permission: every interaction calls a brick's use case, whose repository
+asks the policy and writes the audit trail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from espace_sante.core.actors import Actor
+from espace_sante.core.errors import NotFound
+from espace_sante.fhir.bundles import searchset
+from espace_sante.fhir.capability import capability_statement
+from espace_sante.fhir.errors import method_not_allowed, unknown_type
+from espace_sante.fhir.interactions import Registry, ResourceSupport, Services
+from espace_sante.fhir.registry import RESOURCES
+from espace_sante.fhir.search import Params, checked
+from espace_sante.fhir.validate import validated
+
+Answer = tuple[int, dict[str, Any]]
+NO_PARAMS: frozenset[str] = frozenset()
+
+
+def handle(
+    services: Services, actor: Actor, method: str, segments: Sequence[str], params: Params,
+    body: Any = None, *, resources: Registry = RESOURCES,
+) -> Answer:
+    """Serve one interaction. ``body`` is the parsed JSON body (unused until writes)."""
+    method = method.upper()
+    if list(segments) == ["metadata"]:
+        return _metadata(services, method, params, resources)
+    if not segments:
+        raise NotFound.default()
+    support = resources.get(segments[0])
+    if support is None:
+        raise unknown_type(segments[0])
+    if len(segments) == 1:
+        return _type_level(services, actor, method, support, params)
+    if len(segments) == 2:
+        return _instance_level(services, actor, method, support, segments[1], params)
+    raise NotFound.default()
+
+
+def fhir_base(services: Services) -> str:
+    return f"{services.settings.base_url}/fhir"
+
+
+def _metadata(services: Services, method: str, params: Params, resources: Registry) -> Answer:
+    if method != "GET":
+        raise method_not_allowed(method, "metadata")
+    checked(params, NO_PARAMS, "metadata")
+    statement = capability_statement(services.settings.base_url, services.clock.now(), resources)
+    return 200, validated(statement)
+
+
+def _type_level(
+    services: Services, actor: Actor, method: str, support: ResourceSupport, params: Params
+) -> Answer:
+    if method != "GET" or support.search is None:
+        raise method_not_allowed(method, support.type)
+    query = checked(params, support.param_names, support.type)
+    found = support.search(services, actor, query)
+    return 200, validated(searchset(fhir_base(services), support.type, found, query))
+
+
+def _instance_level(
+    services: Services, actor: Actor, method: str, support: ResourceSupport, rid: str,
+    params: Params,
+) -> Answer:
+    if method != "GET" or support.read is None:
+        raise method_not_allowed(method, f"{support.type}/[id]")
+    checked(params, NO_PARAMS, f"{support.type}/[id]")
+    return 200, support.read(services, actor, rid)
