@@ -52,7 +52,7 @@ run: demo
 serve: install
 	$(BIN)/espace-sante serve --port $(PORT)
 
-test: install-dev
+test: lint
 	scripts/postgres.sh ensure
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-pg

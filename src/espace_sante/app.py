@@ -51,6 +51,8 @@ def create_app(container: Container | None = None) -> FastAPI:
         title="Espace Santé API",
         version=__version__,
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
         description="API JSON d'Espace Santé (comptes, réglages). Les données de santé sont "
         "aussi exposées en FHIR R4 sous /fhir.",
     )
