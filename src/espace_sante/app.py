@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Response
 from fastapi.openapi.docs import get_swagger_ui_html
 from sqlalchemy import text
 
@@ -14,27 +13,12 @@ from espace_sante import __version__, demo
 from espace_sante.api import accounts as accounts_api
 from espace_sante.api import oauth as oauth_api
 from espace_sante.bootstrap import Container, build
-from espace_sante.core.context import request_id
 from espace_sante.fhir.http import router as fhir_router
 from espace_sante.gateway import errors
+from espace_sante.gateway.middleware import RequestContext
 from espace_sante.web import dev_idp, pro_login
 from espace_sante.web import routes as web_routes
 from espace_sante.web.dev import DemoAccounts
-
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    "X-Frame-Options": "DENY",
-    "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-        "frame-ancestors 'none'; form-action 'self'; base-uri 'self'"
-    ),
-    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
-}
-
-DOCS_CSP = SECURITY_HEADERS["Content-Security-Policy"].replace(
-    "script-src 'self'", "script-src 'self' 'unsafe-inline'"
-).replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
 
 
 def create_app(container: Container | None = None) -> FastAPI:
@@ -58,7 +42,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     )
     app.state.container = c
     errors.install(app)
-    _middleware(app, c)
+    app.add_middleware(RequestContext, production=c.settings.is_production)
     _health(app, c)
     _docs(app)
     app.include_router(accounts_api.router)
@@ -75,26 +59,6 @@ def create_app(container: Container | None = None) -> FastAPI:
             staff_totp_secrets=demo.STAFF_TOTP_SECRETS,
         )
     return app
-
-
-def _middleware(app: FastAPI, c: Container) -> None:
-    @app.middleware("http")
-    async def context(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        rid = request.headers.get("x-request-id", "")[:64] or uuid.uuid4().hex
-        token = request_id.set(rid)
-        try:
-            response = await call_next(request)
-        finally:
-            request_id.reset(token)
-        response.headers["X-Request-ID"] = rid
-        response.headers.update(SECURITY_HEADERS)
-        if request.url.path == "/docs":  # Swagger UI starts with one inline script
-            response.headers["Content-Security-Policy"] = DOCS_CSP
-        if c.settings.is_production:
-            response.headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
-        return response
 
 
 def _health(app: FastAPI, c: Container) -> None:
@@ -120,7 +84,8 @@ def _docs(app: FastAPI) -> None:
     @app.get("/docs", include_in_schema=False)
     def docs() -> Response:
         return get_swagger_ui_html(
-            openapi_url="/openapi.json", title="Espace Santé API",
+            openapi_url="/openapi.json",
+            title="Espace Santé API",
             swagger_js_url="/static/vendor/swagger-ui-bundle.js",
             swagger_css_url="/static/vendor/swagger-ui.css",
             swagger_favicon_url="/static/vendor/favicon-32x32.png",
