@@ -142,3 +142,15 @@ def test_failed_sign_ins_are_in_the_persons_own_trail(demo: Container) -> None:
     denied = [e for e in events if e.outcome == "denied"]
     assert len(denied) == 2 and denied[0].actor_id == "ip:10.7.7.7"
     assert any(e.outcome == "success" for e in events)
+
+
+def test_wrong_codes_across_new_challenges_lock_the_account(demo: Container) -> None:
+    """Restarting sign-in for a fresh code does not give a code-guesser endless tries."""
+    for _ in range(demo.settings.password_max_failures):
+        challenge = demo.authenticator.start_person_login(CAMILLE, PASSWORD, "10.0.2.1")
+        code = last_code(demo, CAMILLE)
+        with pytest.raises(Unauthenticated):
+            demo.authenticator.finish_person_login(
+                challenge.token, "000000" if code != "000000" else "111111", "10.0.2.1")
+    with pytest.raises(Unauthenticated):  # locked now: even the right password is refused
+        demo.authenticator.start_person_login(CAMILLE, PASSWORD, "10.0.2.1")

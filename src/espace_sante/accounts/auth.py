@@ -8,7 +8,7 @@ locked account get the same message after the same Argon2 work.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pyotp
 from sqlalchemy import func, select
@@ -127,9 +127,14 @@ class Authenticator:
         challenge.attempts += 1
         account = session.get(Account, challenge.account_id)
         expected = code_hash(self._settings.secret_key, token, code)
-        if account is None or not self._code_matches(account, challenge, expected, code):
+        locked = account is not None and account.locked_until is not None and (
+            account.locked_until > now
+        )
+        if account is None or locked or not self._code_matches(account, challenge, expected, code):
             if challenge.attempts >= CODE_MAX_ATTEMPTS:
                 challenge.consumed = True  # the code dies: brute force cannot go on
+            if account is not None and not locked:
+                self._count_failure(account, now)  # new challenges do not reset the count
             session.commit()
             raise BAD_CODE
         challenge.consumed = True
@@ -289,11 +294,15 @@ class Authenticator:
         if ok and not locked:
             return True
         if not locked:
-            account.failed_logins += 1
-            if account.failed_logins >= self._settings.password_max_failures:
-                account.locked_until = now + timedelta(minutes=self._settings.lockout_minutes)
-                account.failed_logins = 0
+            self._count_failure(account, now)
         return False
+
+    def _count_failure(self, account: Account, now: datetime) -> None:
+        """Wrong passwords and wrong codes share one per-account counter and lockout."""
+        account.failed_logins += 1
+        if account.failed_logins >= self._settings.password_max_failures:
+            account.locked_until = now + timedelta(minutes=self._settings.lockout_minutes)
+            account.failed_logins = 0
 
     def _throttle(self, session: Session, source: str) -> None:
         now = self._clock.now()
