@@ -62,6 +62,18 @@ access_history  create   . . . . . . . . . . .
 access_history  update   . . . . . . . . . . .
 access_history  delete   . . . . . . . . . . .
 access_history  export   Y Y . . . . . . . . .
+space           read     . . . . . . . . . . .
+space           search   . . . . . . . . . . .
+space           create   . . . . . . . . . . .
+space           update   Y Y . . . . . . . . .
+space           delete   Y Y . . . . . . . . .
+space           export   . . . . . . . . . . .
+delegation      read     Y Y . . . . . . . . .
+delegation      search   . . . . . . . . . . .
+delegation      create   Y Y . . . . . . . . .
+delegation      update   . . . . . . . . . . .
+delegation      delete   Y Y . . . . . . . . .
+delegation      export   . . . . . . . . . . .
 """
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from espace_sante.core.db import Base, UTCDateTime, new_id
@@ -13,9 +13,16 @@ from espace_sante.core.db import Base, UTCDateTime, new_id
 
 class SpaceState(StrEnum):
     PENDING = "pending"  # created from the insurer's register, opt-out window running
-    ACTIVE = "active"
-    OPPOSED = "opposed"
-    CLOSED = "closed"
+    ACTIVE = "active"  # opened, by the person or by default at the end of the window
+    OPPOSED = "opposed"  # the person opposed: nothing kept but the identity and the proof
+    CLOSED = "closed"  # closed by its holder: archived, restorable until purge_due_at
+    DELETED = "deleted"  # purged: data key shredded, blobs removed, identity kept as tombstone
+
+
+class InvitationKind(StrEnum):
+    SECOND_PARENT = "second_parent"
+    TUTOR = "tutor"
+    CAREGIVER = "caregiver"
 
 
 class AccountRole(StrEnum):
@@ -49,8 +56,22 @@ class Patient(Base):
     birth_date: Mapped[date] = mapped_column(Date)
     sex: Mapped[str] = mapped_column(String(1))
     birth_place_code: Mapped[str] = mapped_column(String(5))
-    state: Mapped[str] = mapped_column(String(16), default=SpaceState.ACTIVE)
+    state: Mapped[str] = mapped_column(String(16), default=SpaceState.ACTIVE, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Contact from the insurer's register, for the activation notice.
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    contact_phone: Mapped[str | None] = mapped_column(String(20))
+    postal_address: Mapped[str | None] = mapped_column(Text)
+    # Second identifying item at activation (carte Vitale serial), HMAC-hashed like a secret.
+    vitale_serial_hash: Mapped[str | None] = mapped_column(String(64))
+    # Lifecycle dates: the opt-out window, and what happened when.
+    window_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    opposed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When a closed space is purged: closure + 10 years, or request + at most 3 months.
+    purge_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     @property
     def first_name(self) -> str:
@@ -88,6 +109,8 @@ class Delegation(Base):
     patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
     kind: Mapped[str] = mapped_column(String(32))
+    # For representatives: "parent", "guardian" (end at 18) or "tutor" (protected adult).
+    role_detail: Mapped[str | None] = mapped_column(String(16))
     valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -172,3 +195,66 @@ class AttemptWindow(Base):
     key: Mapped[str] = mapped_column(String(128), primary_key=True)
     window_start: Mapped[datetime] = mapped_column(UTCDateTime())
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ActivationCode(Base):
+    """A provisional activation code (6 weeks). Only its HMAC is stored; a new code kills
+    the previous ones."""
+
+    __tablename__ = "activation_codes"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ProvisioningRun(Base):
+    """One import of a register file; resumable from ``lines_done`` after a crash."""
+
+    __tablename__ = "provisioning_runs"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    file_name: Mapped[str] = mapped_column(String(255))
+    file_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    lines_done: Mapped[int] = mapped_column(Integer, default=0)
+    created: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[int] = mapped_column(Integer, default=0)
+    started_by: Mapped[str] = mapped_column(String(128))
+
+
+class ProvisioningIssue(Base):
+    """A refused line of a register file: its number and the reason, in French."""
+
+    __tablename__ = "provisioning_issues"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    run_id: Mapped[str] = mapped_column(ForeignKey("provisioning_runs.id"), index=True)
+    line_no: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+
+
+class Invitation(Base):
+    """An invitation to act for a space: second parent, tutor or caregiver. The link
+    carries a random token; only its hash is stored."""
+
+    __tablename__ = "invitations"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    invited_by: Mapped[str] = mapped_column(ForeignKey("accounts.id"))
+    invitee_email: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # For caregivers: when the delegation itself ends.
+    delegation_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

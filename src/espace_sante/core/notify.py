@@ -40,6 +40,7 @@ ERROR_MAX_CHARS = 2000
 class Channel(StrEnum):
     EMAIL = "email"
     SMS = "sms"
+    LETTER = "letter"  # printed and posted: batched into PDF files, not sent here
 
 
 class OutboxMessage(Base):
@@ -185,6 +186,7 @@ def _claim(session_factory: sessionmaker[Session], *, now: datetime,
         stmt = (
             select(OutboxMessage)
             .where(OutboxMessage.sent_at.is_(None),
+                   OutboxMessage.channel != Channel.LETTER,
                    OutboxMessage.attempts < MAX_ATTEMPTS,
                    OutboxMessage.next_attempt_at <= now)
             .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)

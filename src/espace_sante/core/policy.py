@@ -27,6 +27,8 @@ class Resource(StrEnum):
     PATIENT = "patient"  # identity (INS traits) and contact details of a space
     SPACE_SUMMARY = "space_summary"  # the home page's counts
     ACCESS_HISTORY = "access_history"  # the space's audit trail, as shown to the patient
+    SPACE = "space"  # the space's lifecycle: close, reopen, ask for deletion
+    DELEGATION = "delegation"  # who acts for the space: representatives, caregivers
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,13 @@ RULES: tuple[Rule, ...] = (
     # representatives (DOMAIN: caregivers cannot manage access).
     *_rules_for(Resource.ACCESS_HISTORY, Action.READ, dict(_OWNERS)),
     *_rules_for(Resource.ACCESS_HISTORY, Action.EXPORT, dict(_OWNERS)),
+    # Why no caregiver: a caregiver cannot close the space, delete it, nor manage who
+    # else acts for it (DOMAIN.md, proches aidants).
+    *_rules_for(Resource.SPACE, Action.UPDATE, dict(_OWNERS)),
+    *_rules_for(Resource.SPACE, Action.DELETE, dict(_OWNERS)),
+    *_rules_for(Resource.DELEGATION, Action.READ, dict(_OWNERS)),
+    *_rules_for(Resource.DELEGATION, Action.CREATE, dict(_OWNERS)),
+    *_rules_for(Resource.DELEGATION, Action.DELETE, dict(_OWNERS)),
 )
 
 _INDEX: dict[tuple[Resource, Action, ActorKind], Rule] = {
