@@ -10,7 +10,7 @@ PG_SERVER ?= postgresql://postgres@127.0.0.1:5432
 export ESPACE_SANTE_DATA_DIR ?= var
 VENDOR := src/espace_sante/web/static/vendor
 
-.PHONY: install install-dev assets browser run migrate demo serve test test-sqlite test-pg lint bench clean
+.PHONY: install install-dev assets fonts browser run migrate demo serve test test-sqlite test-pg lint bench clean
 
 $(BIN)/espace-sante: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,7 @@ $(VENV)/.dev-installed: pyproject.toml $(BIN)/espace-sante
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-install: $(BIN)/espace-sante assets
+install: $(BIN)/espace-sante assets fonts
 
 install-dev: $(VENV)/.dev-installed assets browser
 
@@ -35,6 +35,10 @@ assets: node_modules/.package-lock.json
 	cp node_modules/@picocss/pico/css/pico.min.css node_modules/htmx.org/dist/htmx.min.js \
 	   node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css node_modules/swagger-ui-dist/favicon-32x32.png \
 	   $(VENDOR)/
+
+# PDF letters and proofs embed DejaVu Sans (French text needs more than Latin-1).
+fonts:
+	@test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf || scripts/apt-install.sh fonts-dejavu-core
 
 # Browser tests drive Debian's Chromium (never a downloaded browser build).
 browser:

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-22 11:57:24.547947
+Create Date: 2026-11-22 11:58:58.322935
 """
 
 from __future__ import annotations
