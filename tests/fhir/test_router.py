@@ -6,8 +6,8 @@ import pytest
 
 from espace_sante.bootstrap import Container
 from espace_sante.core.actors import ANONYMOUS
-from espace_sante.core.errors import NotFound
-from espace_sante.fhir.errors import MethodNotAllowed, NotAcceptable, UnknownType
+from espace_sante.core.errors import NotFound, NotSupported
+from espace_sante.fhir.errors import NotAcceptable, UnknownType
 from espace_sante.fhir.router import handle
 from tests.fhir.support import ins, patient_of
 from tests.helpers import CAMILLE, THOMAS, actor_of, person_session
@@ -35,7 +35,7 @@ def test_refusals_are_domain_errors(demo: Container) -> None:
         handle(demo, ANONYMOUS, "GET", ["Patient", thomas.id], [])
     with pytest.raises(UnknownType):
         handle(demo, actor, "GET", ["Observation"], [])
-    with pytest.raises(MethodNotAllowed):
+    with pytest.raises(NotSupported):
         handle(demo, actor, "POST", ["Patient"], [], {"resourceType": "Patient"})
     with pytest.raises(NotAcceptable):
         handle(demo, actor, "GET", ["Patient"], [("_format", "xml")])

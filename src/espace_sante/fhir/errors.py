@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from espace_sante.core.errors import DomainError
+from espace_sante.core.errors import DomainError, NotSupported
 
 
 class BadRequest(DomainError):
@@ -24,11 +24,6 @@ class UnknownType(DomainError):
     code = "not-supported"
 
 
-class MethodNotAllowed(DomainError):
-    status = 405
-    code = "not-supported"
-
-
 class NotAcceptable(DomainError):
     status = 406
     code = "not-supported"
@@ -41,8 +36,8 @@ def unknown_type(resource_type: str) -> UnknownType:
     )
 
 
-def method_not_allowed(method: str, what: str) -> MethodNotAllowed:
-    return MethodNotAllowed(
+def method_not_allowed(method: str, what: str) -> NotSupported:
+    return NotSupported(
         f"Opération {method} non prise en charge sur {what}.",
         f"{method} is not supported on {what}.",
     )
