@@ -14,7 +14,7 @@ from espace_sante.core.actors import ActorKind
 from espace_sante.oauth.models import ClientKind, OAuthClient
 from tests.helpers import CAMILLE, actor_of, person_session
 
-OUTSIDERS = ("mutuelle", "employer", "occupational_medicine")
+OUTSIDERS = ("mutuelle", "employer", "occupational")  # client kind is 16 chars at most
 
 
 def _token_for(c: Container, kind: str, scopes: str = "system/Patient.rs") -> str:
