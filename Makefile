@@ -43,6 +43,7 @@ fonts:
 # Browser tests drive Debian's Chromium (never a downloaded browser build).
 browser:
 	@command -v chromium >/dev/null || scripts/apt-install.sh chromium fonts-dejavu-core
+	@command -v pdftotext >/dev/null || scripts/apt-install.sh poppler-utils
 
 migrate: install
 	$(BIN)/espace-sante migrate

@@ -1,11 +1,13 @@
-"""The ``espace-sante`` command: serve, migrate, demo, worker, audit verify, create-staff."""
+"""The ``espace-sante`` command: serve, migrate, demo, worker, audit verify, create-staff,
+provision."""
 
 from __future__ import annotations
 
 import getpass
 import sys
+import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import pyotp
 import typer
@@ -13,6 +15,10 @@ import typer
 from espace_sante import migrate as migrations
 from espace_sante.bootstrap import Container, build
 from espace_sante.settings import Settings
+
+if TYPE_CHECKING:
+    from espace_sante.accounts.provisioning import Progress
+    from espace_sante.accounts.provisioning_runs import RunView
 
 app = typer.Typer(help="Espace Santé: the personal health space.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
@@ -101,6 +107,80 @@ def create_staff(
     )
     uri = pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name="Espace Santé")
     typer.echo(f"Compte créé. Enregistrez ce code dans votre application TOTP : {uri}")
+
+
+@app.command()
+def provision(
+    path: Annotated[Path, typer.Argument(help="Register file: CSV (; or ,) or NDJSON.")],
+    operator: Annotated[
+        str | None, typer.Option(help="E-mail of the operator account running the import.")
+    ] = None,
+    batch_size: Annotated[int, typer.Option(min=1, help="Lines per transaction.")] = 2000,
+) -> None:
+    """Provision spaces from the insurer's register: pending spaces, codes, notices."""
+    from espace_sante.accounts.provisioning import provision as run
+    from espace_sante.accounts.provisioning_access import operator_actor
+
+    c = _container()
+    actor, started = operator_actor(c.factory, c.clock, operator), c.clock.now()
+    with ProgressBar() as bar:
+        summary = run(c.factory, c.settings, c.clock, path, actor=actor,
+                      batch_size=batch_size, progress=bar.update)
+    if summary.finished_at is not None and summary.finished_at < started:
+        typer.echo(f"Fichier déjà importé le {summary.finished_at:%d/%m/%Y %H:%M} UTC : rien "
+                   "de nouveau. / File already imported: nothing new.")
+    for line in summary_lines(summary):
+        typer.echo(line)
+
+
+class ProgressBar:
+    """The import's progress on stderr: lines done, of about how many, lines per second."""
+
+    def __init__(self) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
+        from rich.progress import Progress as RichProgress
+
+        self._bar = RichProgress(
+            TextColumn("Import"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]} lignes/s (lines/s)"), TimeRemainingColumn(),
+            console=Console(stderr=True),
+        )
+        self._task = self._bar.add_task("import", total=None, rate="—")
+        self._start: tuple[float, int] | None = None
+
+    def __enter__(self) -> ProgressBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._start is not None:
+            self._bar.stop()
+
+    def update(self, p: Progress) -> None:
+        """Called once before the first batch (where a resumed run starts), then after
+        each batch; the bar shows from the first call."""
+        now = time.monotonic()
+        if self._start is None:
+            self._start = (now, p.lines_done)
+            self._bar.start()
+        started, done_before = self._start
+        rate = (p.lines_done - done_before) / max(now - started, 1e-6)
+        self._bar.update(self._task, total=p.lines_total, completed=p.lines_done,
+                         rate=f"{rate:,.0f}".replace(",", " "))
+
+
+def summary_lines(run: RunView) -> list[str]:
+    lines = [
+        f"Import {'terminé' if run.finished_at else 'interrompu'} / import "
+        f"{'finished' if run.finished_at else 'interrupted'} : {run.file_name} (run {run.id})",
+        f"créés / created : {run.created} · inchangés / unchanged : {run.unchanged} · "
+        f"refusés / refused : {run.refused}",
+    ]
+    lines += [f"  ligne / line {i.line} : {i.reason}" for i in run.issues]
+    if run.refused > len(run.issues):
+        lines.append(f"  … et {run.refused - len(run.issues)} autres / more "
+                     "(console opérateur / operator console)")
+    return lines
 
 
 @audit_app.command("verify")

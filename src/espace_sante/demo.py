@@ -14,6 +14,8 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from espace_sante.accounts import code_notices
+from espace_sante.accounts.activation_codes import CODE_VALIDITY, issue_code, vitale_hash
 from espace_sante.accounts.directory import load_directory
 from espace_sante.accounts.ins import control_key
 from espace_sante.accounts.models import (
@@ -24,7 +26,9 @@ from espace_sante.accounts.models import (
     Delegation,
     DelegationKind,
     Patient,
+    SpaceState,
 )
+from espace_sante.accounts.opposition import WINDOW
 from espace_sante.accounts.secrets import hash_password
 from espace_sante.bootstrap import Container
 from espace_sante.core.crypto import Keyring
@@ -113,6 +117,7 @@ def load(c: Container) -> list[str]:
         )
         _care(c, session, "10002345678", [_own(session, PEOPLE[2])], CareRole.AUTHORISED)
         _care(c, session, "10004567890", [_own(session, PEOPLE[2])], CareRole.AUTHORISED)
+        _newcomer(c, session)
         for email in STAFF_TOTP_SECRETS:
             _staff(c, session, email)
         lines = _clients(c, session)
@@ -185,6 +190,7 @@ def _delegate(
             patient_id=patient.id,
             account_id=account.id,
             kind=kind,
+            role_detail="parent" if kind is DelegationKind.LEGAL_REPRESENTATIVE else None,
             valid_until=until,
             created_at=c.clock.now(),
         )
@@ -249,3 +255,30 @@ def _clients(c: Container, session: Session) -> list[str]:
         )
         lines.append(f"client {client_id}: private key {key_file}")
     return lines
+
+
+# A person provisioned from the register who has not activated yet: her code is in the
+# outbox (/dev/outbox), her carte Vitale serial below. Development only, in the README.
+NEWCOMER_NIR13, NEWCOMER_VITALE = "2920675056050", "100200300"
+NEWCOMER_EMAIL = "nadia.leroy@demo.espace-sante.localhost"
+
+
+def _newcomer(c: Container, session: Session) -> None:
+    nir = NEWCOMER_NIR13 + control_key(NEWCOMER_NIR13)
+    if session.scalar(select(Patient.id).where(Patient.nir == nir)):
+        return
+    now = c.clock.now()
+    patient = Patient(
+        nir=nir, birth_family_name="Leroy", first_names="Nadia Claire",
+        birth_date=date(1992, 6, 3), sex="F", birth_place_code="75056",
+        state=SpaceState.PENDING, created_at=now, contact_email=NEWCOMER_EMAIL,
+        vitale_serial_hash=vitale_hash(c.settings.secret_key, NEWCOMER_VITALE),
+        window_ends_at=now + WINDOW,
+    )
+    session.add(patient)
+    session.flush()
+    code = issue_code(session, patient.id, secret=c.settings.secret_key, now=now)
+    notice, sms = code_notices.new_code(
+        c.settings, patient, code, expires=now + CODE_VALIDITY, reopened=False
+    )
+    code_notices.send(session, patient, notice, sms, now=now)

@@ -62,18 +62,24 @@ access_history  create   . . . . . . . . . . .
 access_history  update   . . . . . . . . . . .
 access_history  delete   . . . . . . . . . . .
 access_history  export   Y Y . . . . . . . . .
-space           read     . . . . . . . . . . .
+space           read     Y Y . . . . . . . . .
 space           search   . . . . . . . . . . .
 space           create   . . . . . . . . . . .
 space           update   Y Y . . . . . . . . .
-space           delete   Y Y . . . . . . . . .
+space           delete   Y Y . . . . . . . Y .
 space           export   . . . . . . . . . . .
 delegation      read     Y Y . . . . . . . . .
 delegation      search   . . . . . . . . . . .
 delegation      create   Y Y . . . . . . . . .
 delegation      update   . . . . . . . . . . .
-delegation      delete   Y Y . . . . . . . . .
+delegation      delete   Y Y . . . . . . . Y .
 delegation      export   . . . . . . . . . . .
+own_delegation  read     . . Y . . . . . . . .
+own_delegation  search   . . . . . . . . . . .
+own_delegation  create   . . . . . . . . . . .
+own_delegation  update   . . . . . . . . . . .
+own_delegation  delete   . . Y . . . . . . . .
+own_delegation  export   . . . . . . . . . . .
 """
 
 
@@ -189,3 +195,55 @@ def test_insurer_never_reads_health_data() -> None:
     for resource in Resource:
         for action in Action:
             assert not decide(insurer, action, resource, OTHER).allowed
+
+
+# On a closed space, what the holder (own space) and a representative may still do: Y.
+# Everything else is refused, whatever the table above allows.
+CLOSED_TABLE = """
+patient         read     Y Y
+patient         search   Y Y
+space           read     Y Y
+space           update   Y Y
+space           delete   Y Y
+access_history  read     Y Y
+access_history  export   . .
+space_summary   read     . .
+delegation      read     . .
+delegation      create   . .
+delegation      delete   . .
+patient         update   . .
+"""
+
+
+def _closed(kind: ActorKind) -> Actor:
+    actor = _actor(kind, NATURAL[kind])
+    return Actor(kind=actor.kind, subject_id="x", display_name="x", grants=actor.grants,
+                 closed_spaces=frozenset({PID}))
+
+
+@pytest.mark.parametrize("line", CLOSED_TABLE.strip().splitlines())
+def test_a_closed_space_only_lets_its_holders_manage_its_closure(line: str) -> None:
+    resource, action, *cells = line.split()
+    for kind, cell in zip((ActorKind.PATIENT, ActorKind.LEGAL_REPRESENTATIVE), cells,
+                          strict=True):
+        decision = decide(_closed(kind), Action(action), Resource(resource), PID)
+        assert decision.allowed is (cell == "Y"), (kind, decision.reason)
+        if cell != "Y":
+            assert decision.reason in ("space closed", "no rule for this actor kind")
+
+
+def test_closing_one_space_leaves_the_others_open() -> None:
+    actor = Actor(kind=ActorKind.PATIENT, subject_id="x", display_name="x",
+                  grants=MappingProxyType({PID: LegalBasis.OWN_SPACE,
+                                           OTHER: LegalBasis.LEGAL_REPRESENTATION}),
+                  closed_spaces=frozenset({PID}))
+    assert not decide(actor, Action.READ, Resource.SPACE_SUMMARY, PID).allowed
+    assert decide(actor, Action.READ, Resource.SPACE_SUMMARY, OTHER).allowed
+
+
+def test_only_the_purge_job_deletes_a_space_for_the_service() -> None:
+    job = Actor(kind=ActorKind.SYSTEM, subject_id="job:purge", display_name="purge",
+                default_basis=LegalBasis.SYSTEM_JOB)
+    assert decide(job, Action.DELETE, Resource.SPACE, OTHER).allowed
+    assert not decide(job, Action.UPDATE, Resource.SPACE, OTHER).allowed
+    assert not decide(job, Action.READ, Resource.ACCESS_HISTORY, OTHER).allowed

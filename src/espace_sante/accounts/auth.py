@@ -18,7 +18,6 @@ from espace_sante.accounts import grants
 from espace_sante.accounts.models import (
     Account,
     AccountRole,
-    AttemptWindow,
     LoginChallenge,
     Professional,
     WebSession,
@@ -31,12 +30,14 @@ from espace_sante.accounts.secrets import (
     token_hash,
     verify_password,
 )
+from espace_sante.accounts.throttle import TOO_FAST as TOO_FAST  # callers import it here
+from espace_sante.accounts.throttle import count_attempt
 from espace_sante.core import audit, notify
 from espace_sante.core.actors import Actor, ActorKind, LegalBasis
 from espace_sante.core.clock import Clock
 from espace_sante.core.context import request_id
 from espace_sante.core.crypto import Keyring
-from espace_sante.core.errors import TooManyAttempts, Unauthenticated
+from espace_sante.core.errors import Unauthenticated
 from espace_sante.settings import Settings
 
 BAD_CREDENTIALS = Unauthenticated(
@@ -47,10 +48,6 @@ BAD_CREDENTIALS = Unauthenticated(
 BAD_CODE = Unauthenticated(
     "Code incorrect ou expiré. Recommencez la connexion pour recevoir un nouveau code.",
     "Wrong or expired code. Sign in again to receive a new code.",
-)
-TOO_FAST = TooManyAttempts(
-    "Trop de tentatives depuis votre connexion. Réessayez dans une minute.",
-    "Too many attempts from your connection. Try again in a minute.",
 )
 CODE_MAX_ATTEMPTS = 5
 SEEN_GRANULARITY = timedelta(minutes=1)
@@ -305,19 +302,8 @@ class Authenticator:
             account.failed_logins = 0
 
     def _throttle(self, session: Session, source: str) -> None:
-        now = self._clock.now()
-        window = now.replace(second=0, microsecond=0)
-        row = session.get(AttemptWindow, f"src:{source}"[:128])
-        if row is None:
-            row = AttemptWindow(key=f"src:{source}"[:128], window_start=window, count=0)
-            session.add(row)
-        elif row.window_start != window:
-            row.window_start, row.count = window, 0
-        row.count += 1
-        session.flush()
-        if row.count > self._settings.source_max_attempts_per_minute:
-            session.commit()
-            raise TOO_FAST
+        count_attempt(session, f"src:{source}", now=self._clock.now(),
+                      limit=self._settings.source_max_attempts_per_minute)
 
 
 def _find_account(session: Session, email: str, role: AccountRole | None) -> Account | None:

@@ -17,7 +17,9 @@ from espace_sante.accounts.models import (
     Delegation,
     DelegationKind,
     Institution,
+    Patient,
     Professional,
+    SpaceState,
 )
 from espace_sante.core.actors import Actor, ActorKind, LegalBasis
 
@@ -44,34 +46,64 @@ def person_actor(session: Session, account: Account, *, now: datetime) -> Actor:
             display_name=account.display_name,
             account_id=account.id,
         )
-    grants: dict[str, LegalBasis] = {}
-    delegations = session.scalars(
-        select(Delegation).where(
-            Delegation.account_id == account.id,
-            Delegation.revoked_at.is_(None),
-            or_(Delegation.valid_until.is_(None), Delegation.valid_until > now),
-        )
-    )
-    for d in delegations:
-        grants[d.patient_id] = _DELEGATION_BASIS[DelegationKind(d.kind)]
+    grants, closed = _delegation_grants(session, account.id, now)
     if account.patient_id:
-        grants[account.patient_id] = LegalBasis.OWN_SPACE
+        own_state = session.scalar(select(Patient.state).where(Patient.id == account.patient_id))
+        if own_state not in (None, SpaceState.DELETED):
+            grants[account.patient_id] = LegalBasis.OWN_SPACE
+            if own_state == SpaceState.CLOSED:
+                closed.add(account.patient_id)
     return Actor(
         kind=ActorKind.PATIENT,
         subject_id=account.id,
         display_name=account.display_name,
         account_id=account.id,
-        own_patient_id=account.patient_id,
+        # A purged space is no longer one's own: sign-ins then go to the shared trail.
+        own_patient_id=account.patient_id if account.patient_id in grants else None,
         grants=MappingProxyType(grants),
+        closed_spaces=frozenset(closed),
     )
+
+
+def _delegation_grants(
+    session: Session, account_id: str, now: datetime
+) -> tuple[dict[str, LegalBasis], set[str]]:
+    """Spaces reached through live delegations, and which of them are closed. A deleted
+    space is a tombstone: nobody reaches it."""
+    grants: dict[str, LegalBasis] = {}
+    closed: set[str] = set()
+    rows = session.execute(
+        select(Delegation.patient_id, Delegation.kind, Patient.state)
+        .join(Patient, Patient.id == Delegation.patient_id)
+        .where(
+            Delegation.account_id == account_id,
+            Delegation.revoked_at.is_(None),
+            or_(Delegation.valid_until.is_(None), Delegation.valid_until > now),
+            Patient.state != SpaceState.DELETED,
+        )
+    )
+    for patient_id, kind, state in rows:
+        # Why: a closed space is archived; its caregivers lose access until it is reopened,
+        # its representatives keep only what the policy allows on a closed space.
+        if state == SpaceState.CLOSED and kind == DelegationKind.CAREGIVER:
+            continue
+        grants[patient_id] = _DELEGATION_BASIS[DelegationKind(kind)]
+        if state == SpaceState.CLOSED:
+            closed.add(patient_id)
+    return grants, closed
 
 
 def professional_actor(session: Session, professional: Professional) -> Actor:
     grants: dict[str, LegalBasis] = {}
     blocked: set[str] = set()
+    # Why the state: professionals never reach a closed (archived) or deleted space.
     rows = session.scalars(
-        select(CareRelationship).where(
-            CareRelationship.rpps == professional.rpps, CareRelationship.ended_at.is_(None)
+        select(CareRelationship)
+        .join(Patient, Patient.id == CareRelationship.patient_id)
+        .where(
+            CareRelationship.rpps == professional.rpps,
+            CareRelationship.ended_at.is_(None),
+            Patient.state.not_in([SpaceState.CLOSED, SpaceState.DELETED]),
         )
     )
     for rel in rows:

@@ -68,10 +68,20 @@ class Patient(Base):
     window_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     opposed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The proof of opposition is downloaded with a random reference: only its hash is kept.
+    opposition_ref_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # When a closed space is purged: closure + 10 years, or request + at most 3 months.
     purge_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Bulk provisioning (accounts/provisioning.py). The run that created the space tells a
+    # NIR repeated in one file from one imported before; no foreign key, as it is only
+    # provenance written at 10,000+ rows a second. For a child, the space of the parent who
+    # declared it: that parent becomes its legal representative when he activates.
+    provisioning_run_id: Mapped[str | None] = mapped_column(String(36))
+    declared_by_patient_id: Mapped[str | None] = mapped_column(
+        ForeignKey("patients.id"), index=True
+    )
 
     @property
     def first_name(self) -> str:
@@ -239,6 +249,7 @@ class ProvisioningIssue(Base):
     run_id: Mapped[str] = mapped_column(ForeignKey("provisioning_runs.id"), index=True)
     line_no: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(Text)
+    reason_en: Mapped[str | None] = mapped_column(Text)  # for the console in English
 
 
 class Invitation(Base):

@@ -3,10 +3,16 @@ actor may reach, every object checked; the rest answers "not found"."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from espace_sante.accounts.models import CareRelationship, CareRole, Delegation, Patient
+from espace_sante.accounts.models import (
+    CareRelationship,
+    CareRole,
+    Delegation,
+    Patient,
+    SpaceState,
+)
 from espace_sante.core import audit
 from espace_sante.core.actors import ActorKind
 from espace_sante.core.audit import AuditEvent
@@ -23,9 +29,19 @@ class PatientRepository:
     def get(self, patient_id: str, action: Action = Action.READ) -> Patient:
         self._uow.authorize(action, Resource.PATIENT, patient_id, patient_id)
         patient = self._session.get(Patient, patient_id)
-        if patient is None:  # a grant on a vanished space: same answer as no grant
+        if patient is None or self._hidden(patient):  # same answer as no grant
             raise NotFound.default()
         return patient
+
+    def _hidden(self, patient: Patient) -> bool:
+        """A deleted space is a tombstone; a closed one is seen only by those who may still
+        manage it (the actor's ``closed_spaces``). Actors with a default basis (system
+        clients) hold no per-space grants, so the row's state is checked here."""
+        if patient.state == SpaceState.DELETED:
+            return True
+        return patient.state == SpaceState.CLOSED and patient.id not in (
+            self._uow.actor.closed_spaces
+        )
 
     def find_by_nir(self, nir: str) -> list[Patient]:
         """Search by INS: only spaces the actor may search are ever returned."""
@@ -34,6 +50,8 @@ class PatientRepository:
             stmt = stmt.where(Patient.id.in_(self._uow.actor.reachable_patient_ids))
         found = []
         for patient in self._session.scalars(stmt):
+            if self._hidden(patient):
+                continue
             try:
                 self._uow.authorize(Action.SEARCH, Resource.PATIENT, patient.id, patient.id)
             except NotFound:
@@ -78,6 +96,7 @@ class SpaceRepository:
 
     def counts(self, patient_id: str) -> dict[str, int]:
         self._uow.authorize(Action.READ, Resource.SPACE_SUMMARY, patient_id)
+        now = self._uow.clock.now()
         professionals = self._count(
             select(func.count())
             .select_from(CareRelationship)
@@ -90,7 +109,11 @@ class SpaceRepository:
         delegates = self._count(
             select(func.count())
             .select_from(Delegation)
-            .where(Delegation.patient_id == patient_id, Delegation.revoked_at.is_(None))
+            .where(
+                Delegation.patient_id == patient_id,
+                Delegation.revoked_at.is_(None),
+                or_(Delegation.valid_until.is_(None), Delegation.valid_until > now),
+            )
         )
         accesses = self._count(
             select(func.count())

@@ -58,6 +58,9 @@ class Actor:
     # Institutions and the insurer feed any space they identify by INS: one basis for all.
     default_basis: LegalBasis | None = None
     scopes: frozenset[str] = frozenset()
+    # Spaces among ``grants`` that are closed (archived, restorable): the policy lets their
+    # holder and representatives only reopen them or ask for their deletion.
+    closed_spaces: frozenset[str] = frozenset()
 
     def basis_for(self, patient_id: str) -> LegalBasis | None:
         return self.grants.get(patient_id, self.default_basis)

@@ -78,9 +78,23 @@ class AuditEvent(Base):
 
     def compute_hash(self) -> str:
         content = {name: getattr(self, name) for name in self.HASHED}
-        content["occurred_at"] = self.occurred_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        return hashlib.sha256(canonical.encode()).hexdigest()
+        content["occurred_at"] = format_instant(self.occurred_at)
+        return content_hash(content)
+
+
+def format_instant(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def canonical(content: dict[str, object]) -> str:
+    """An event's canonical JSON: the ``HASHED`` fields plus ``occurred_at``
+    (``format_instant``). Public, with ``content_hash``, so bulk writers (provisioning) that
+    insert rows without ORM objects chain them exactly as ``append`` does."""
+    return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def content_hash(content: dict[str, object]) -> str:
+    return hashlib.sha256(canonical(content).encode()).hexdigest()
 
 
 @dataclass(frozen=True)

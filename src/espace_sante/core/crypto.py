@@ -108,6 +108,16 @@ class Keyring:
         session.flush()
 
     @staticmethod
+    def forget_shredded(session: Session, patient_id: str) -> None:
+        """Remove a shredded key's tombstone, so the next use creates a fresh key. Only for
+        an explicit new start of the space (reopening after an opposition): the old
+        ciphertext stays unreadable, the new key opens nothing of it."""
+        row = session.get(SpaceKey, patient_id)
+        if row is not None and row.shredded_at is not None:
+            session.delete(row)
+            session.flush()
+
+    @staticmethod
     def seal(plaintext: bytes, key: bytes, aad: bytes) -> bytes:
         """Encrypt a small value; returns nonce || ciphertext || tag."""
         nonce = os.urandom(NONCE_BYTES)

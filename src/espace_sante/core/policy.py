@@ -29,6 +29,7 @@ class Resource(StrEnum):
     ACCESS_HISTORY = "access_history"  # the space's audit trail, as shown to the patient
     SPACE = "space"  # the space's lifecycle: close, reopen, ask for deletion
     DELEGATION = "delegation"  # who acts for the space: representatives, caregivers
+    OWN_DELEGATION = "own_delegation"  # the actor's own link to a space he helps with
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ _OWNERS = {
     ActorKind.LEGAL_REPRESENTATIVE: frozenset({B.LEGAL_REPRESENTATION}),
 }
 _CARERS = frozenset({B.MEDECIN_TRAITANT, B.ADMINISTRATOR, B.PATIENT_CONSENT, B.EMERGENCY})
+_JOB = frozenset({B.SYSTEM_JOB})
 
 
 def _rules_for(
@@ -91,6 +93,10 @@ def _identity_readers() -> dict[ActorKind, frozenset[LegalBasis]]:
     }
 
 
+def _helpers() -> dict[ActorKind, frozenset[LegalBasis]]:
+    return {ActorKind.CAREGIVER: frozenset({B.CAREGIVER_DELEGATION})}
+
+
 RULES: tuple[Rule, ...] = (
     *_rules_for(Resource.PATIENT, Action.READ, _identity_readers(), "Patient.r"),
     *_rules_for(Resource.PATIENT, Action.SEARCH, _identity_readers(), "Patient.s"),
@@ -106,12 +112,35 @@ RULES: tuple[Rule, ...] = (
     *_rules_for(Resource.ACCESS_HISTORY, Action.EXPORT, dict(_OWNERS)),
     # Why no caregiver: a caregiver cannot close the space, delete it, nor manage who
     # else acts for it (DOMAIN.md, proches aidants).
+    *_rules_for(Resource.SPACE, Action.READ, dict(_OWNERS)),
     *_rules_for(Resource.SPACE, Action.UPDATE, dict(_OWNERS)),
-    *_rules_for(Resource.SPACE, Action.DELETE, dict(_OWNERS)),
+    # Why the system: the retention purge deletes a closed space when its archive period
+    # (10 years) or the delay of a deletion request ends (code de la santé publique R1111-36).
+    *_rules_for(Resource.SPACE, Action.DELETE, {**_OWNERS, ActorKind.SYSTEM: _JOB}),
     *_rules_for(Resource.DELEGATION, Action.READ, dict(_OWNERS)),
     *_rules_for(Resource.DELEGATION, Action.CREATE, dict(_OWNERS)),
-    *_rules_for(Resource.DELEGATION, Action.DELETE, dict(_OWNERS)),
+    # Why the system: at 18 the space passes to its holder; the job ends the parents' and
+    # guardians' representation.
+    *_rules_for(Resource.DELEGATION, Action.DELETE, {**_OWNERS, ActorKind.SYSTEM: _JOB}),
+    # Why: a caregiver sees his own help (its end date) and may stop it at any time; the
+    # repository only ever reaches the actor's own delegation, never another one.
+    *_rules_for(Resource.OWN_DELEGATION, Action.READ, _helpers()),
+    *_rules_for(Resource.OWN_DELEGATION, Action.DELETE, _helpers()),
 )
+
+# A closed space is archived, not erased: its data stays whole so that reopening restores
+# it, but nobody reaches it any more except its holder and legal representatives, to see
+# its state and its access history, reopen it or ask for its deletion. The rules above
+# still apply; on a closed space only these (resource, action) pairs remain, on these bases.
+_HOLDERS = frozenset({B.OWN_SPACE, B.LEGAL_REPRESENTATION})
+CLOSED_SPACE: dict[tuple[Resource, Action], frozenset[LegalBasis]] = {
+    (Resource.PATIENT, Action.READ): _HOLDERS,
+    (Resource.PATIENT, Action.SEARCH): _HOLDERS,
+    (Resource.SPACE, Action.READ): _HOLDERS,
+    (Resource.SPACE, Action.UPDATE): _HOLDERS,
+    (Resource.SPACE, Action.DELETE): _HOLDERS | _JOB,
+    (Resource.ACCESS_HISTORY, Action.READ): _HOLDERS,
+}
 
 _INDEX: dict[tuple[Resource, Action, ActorKind], Rule] = {
     (r.resource, r.action, r.actor): r for r in RULES
@@ -132,6 +161,10 @@ def decide(actor: Actor, action: Action, resource: Resource, patient_id: str) ->
         return Decision(False, basis, "no legal basis for this space")
     if rule.scope is not None and not _scope_granted(rule.scope, actor.scopes):
         return Decision(False, basis, f"scope {rule.scope} not granted")
+    if patient_id in actor.closed_spaces and basis not in CLOSED_SPACE.get(
+        (resource, action), frozenset()
+    ):
+        return Decision(False, basis, "space closed")
     return Decision(True, basis, "allowed")
 
 
@@ -163,15 +196,22 @@ def _scope_granted(required: str, granted: frozenset[str]) -> bool:
 
 
 def markdown_table() -> str:
-    """The registry as the table of docs/access-model.md (a test keeps them equal)."""
+    """The registry as the tables of docs/access-model.md (a test keeps them equal)."""
     lines = ["| resource | action | actor | legal bases | SMART scope (apps) |",
              "|---|---|---|---|---|"]
     for r in RULES:
-        bases = ", ".join(f"`{b.value}`" for b in sorted(r.bases))
         scope = f"`{r.scope}`" if r.scope else ""
         lines.append(f"| `{r.resource.value}` | `{r.action.value}` | `{r.actor.value}` | "
-                     f"{bases} | {scope} |")
+                     f"{_bases(r.bases)} | {scope} |")
+    lines += ["", "On a closed space, only:", "",
+              "| resource · action | legal bases |", "|---|---|"]
+    for (resource, action), bases in CLOSED_SPACE.items():
+        lines.append(f"| `{resource.value}` · `{action.value}` | {_bases(bases)} |")
     return "\n".join(lines)
+
+
+def _bases(bases: frozenset[LegalBasis]) -> str:
+    return ", ".join(f"`{b.value}`" for b in sorted(bases))
 
 
 if __name__ == "__main__":

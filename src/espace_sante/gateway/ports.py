@@ -10,6 +10,7 @@ from espace_sante.accounts.auth import Authenticator
 from espace_sante.core.actors import Actor
 from espace_sante.core.blobs import EncryptedBlobs
 from espace_sante.core.clock import Clock
+from espace_sante.core.crypto import Keyring
 from espace_sante.core.uow import UnitOfWork
 from espace_sante.oauth.tokens import TokenService
 from espace_sante.settings import Settings
@@ -22,5 +23,6 @@ class Services(Protocol):
     authenticator: Authenticator
     tokens: TokenService
     blobs: EncryptedBlobs
+    keyring: Keyring
 
     def uow(self, actor: Actor) -> UnitOfWork: ...

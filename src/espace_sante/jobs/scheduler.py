@@ -21,6 +21,12 @@ def configure(scheduler: BaseScheduler, services: Services) -> BaseScheduler:
         tasks.purge_expired_logins, "interval", minutes=10, args=[services], id="logins", **common
     )
     scheduler.add_job(tasks.sweep_blobs, "interval", hours=1, args=[services], id="blobs", **common)
+    scheduler.add_job(tasks.open_default_spaces, "interval", hours=1, args=[services],
+                      id="default-opening", **common)
+    scheduler.add_job(tasks.purge_closed_spaces, "interval", hours=1, args=[services],
+                      id="purge", **common)
+    scheduler.add_job(tasks.hand_over_majorities, "interval", hours=6, args=[services],
+                      id="majority", **common)
     return scheduler
 
 

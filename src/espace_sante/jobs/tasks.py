@@ -9,6 +9,8 @@ from datetime import timedelta
 from sqlalchemy import delete, or_
 from sqlalchemy.orm import Session
 
+from espace_sante.accounts import closure, family
+from espace_sante.accounts.default_opening import open_expired_windows
 from espace_sante.accounts.models import AttemptWindow, LoginChallenge
 from espace_sante.core import blobs, notify
 from espace_sante.gateway.ports import Services
@@ -61,3 +63,20 @@ def sweep_blobs(services: Services) -> int:
             return any(owner(session, key) for owner in BLOB_OWNERS)
 
         return blobs.sweep_orphans(services.blobs.store, known, older_than=cutoff)
+
+
+def open_default_spaces(services: Services) -> int:
+    """Spaces whose opt-out window ended without opposition open by default."""
+    return open_expired_windows(services.factory, services.clock)
+
+
+def purge_closed_spaces(services: Services) -> int:
+    """Closed spaces past their archive period (or deletion request) are purged."""
+    return closure.purge_due_spaces(
+        services.factory, services.blobs.keyring, services.blobs.store, services.clock
+    )
+
+
+def hand_over_majorities(services: Services) -> int:
+    """At 18 the space passes to its holder: parents and guardians lose access."""
+    return family.hand_over_at_majority(services.factory, services.clock)

@@ -58,6 +58,23 @@ ACTIONS: Final[dict[str, str]] = {
     "delete": "suppression",
     "export": "export",
     "login": "connexion",
+    # A newcomer's space (accounts/activation.py, opposition.py, default_opening.py).
+    "activate": "activation",
+    "open": "ouverture par défaut",
+    "new_code": "nouveau code d'activation",
+    "oppose": "opposition",
+    "reopen": "réouverture",
+    # Closing a space, and the people acting for it (accounts/closure.py, family.py,
+    # caregivers.py, invitations.py).
+    "close": "fermeture",
+    "request_deletion": "demande de suppression",
+    "purge": "suppression définitive",
+    "invite": "invitation",
+    "accept": "acceptation d'une invitation",
+    "cancel_invitation": "annulation d'une invitation",
+    "revoke": "retrait d'un accès",
+    "withdraw": "fin d'aide à la demande de l'aidant",
+    "hand_over": "passage à la majorité",
 }
 
 RESOURCES: Final[dict[str, str]] = {
@@ -65,6 +82,12 @@ RESOURCES: Final[dict[str, str]] = {
     "space_summary": "résumé de l'espace",
     "access_history": "historique des accès",
     "session": "session",
+    "space": "espace",
+    "activation_code": "code d'activation",
+    "opposition_proof": "attestation d'opposition",
+    "delegation": "représentants et aidants",
+    "own_delegation": "son accès d'aidant",
+    "invitation": "invitation",
 }
 
 OUTCOMES: Final[dict[str, str]] = {

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from espace_sante.accounts import service
-from espace_sante.accounts.service import AccessEntry, SpaceSummary
+from espace_sante.accounts.service import AccessEntry, PatientView, SpaceSummary
 from espace_sante.core import policy
 from espace_sante.core.actors import Actor, ActorKind
 from espace_sante.core.policy import Action, Resource
@@ -27,9 +27,12 @@ _STAFF = (ActorKind.OPERATOR, ActorKind.COMMISSION)
 
 @dataclass(frozen=True)
 class SpaceCard:
-    summary: SpaceSummary
+    patient: PatientView
+    summary: SpaceSummary | None  # None for a closed space: its content is out of reach
     basis: str
     history_url: str | None  # None when the basis does not include the history
+    settings_url: str | None = None  # holder and representatives: who acts, closure
+    help_url: str | None = None  # a caregiver: his end date, and stopping his help
 
 
 @dataclass(frozen=True)
@@ -79,19 +82,29 @@ def home(request: Request, actor: MaybeActor) -> Response:
     spaces = service.my_spaces(uow, actor)
     # One's own space first, then those one acts for (in the repository's order).
     spaces.sort(key=lambda space: space.id != actor.own_patient_id)
-    cards = [_card(uow, actor, space.id, lang) for space in spaces]
+    cards = [_card(uow, actor, space, lang) for space in spaces]
     return render(request, "home.html", {"cards": cards}, actor=actor)
 
 
-def _card(uow: UowFactory, actor: Actor, patient_id: str, lang: str) -> SpaceCard:
-    summary = service.space_summary(uow, actor, patient_id)
-    # Asking the policy registry (not deciding here) so the link is offered only where
-    # following it would succeed: a caregiver does not see the history (DOMAIN.md).
-    allowed = policy.decide(actor, Action.READ, Resource.ACCESS_HISTORY, patient_id).allowed
+def _card(uow: UowFactory, actor: Actor, space: PatientView, lang: str) -> SpaceCard:
+    patient_id = space.id
+    closed = patient_id in actor.closed_spaces
+    summary = None if closed else service.space_summary(uow, actor, patient_id)
+
+    def allowed(action: Action, resource: Resource) -> bool:
+        # Asking the policy registry (not deciding here) so a link is offered only where
+        # following it would succeed: a caregiver does not see the history (DOMAIN.md).
+        return policy.decide(actor, action, resource, patient_id).allowed
+
+    base = f"/espaces/{patient_id}"
     return SpaceCard(
+        patient=space,
         summary=summary,
         basis=labels.label(labels.BASES, actor.basis_for(patient_id), lang),
-        history_url=f"/espaces/{patient_id}/historique" if allowed else None,
+        history_url=f"{base}/historique" if allowed(Action.READ, Resource.ACCESS_HISTORY)
+        else None,
+        settings_url=f"{base}/parametres" if allowed(Action.READ, Resource.SPACE) else None,
+        help_url=f"{base}/aidant" if allowed(Action.READ, Resource.OWN_DELEGATION) else None,
     )
 
 

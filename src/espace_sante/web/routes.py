@@ -7,7 +7,16 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from espace_sante.web import dev, login, patient, staff
+from espace_sante.web import (
+    activation,
+    dev,
+    login,
+    operator_opposition,
+    opposition,
+    patient,
+    space,
+    staff,
+)
 
 STATIC = Path(__file__).parent / "static"
 
@@ -15,6 +24,10 @@ router = APIRouter(include_in_schema=False)
 router.include_router(patient.router)
 router.include_router(login.router)
 router.include_router(staff.router)
+router.include_router(activation.router)
+router.include_router(opposition.router)
+router.include_router(operator_opposition.router)
+router.include_router(space.router)
 # Answers "not found" in production (checked per request, since settings are per app).
 router.include_router(dev.router)
 

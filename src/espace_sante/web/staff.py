@@ -1,19 +1,23 @@
 """Staff sign-in (password + authenticator app) and the staff landing page.
 
 Operators and the referencing commission never read medical data: their page shows who
-they are and the tools of their role, nothing about any patient.
+they are and the tools of their role, nothing about any patient. The operator's console
+shows the register imports, the number of spaces per state and the pending requests
+(counts only, from ``accounts.provisioning_console``).
 """
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
+from espace_sante.accounts.provisioning_console import operator_console
 from espace_sante.core.actors import ActorKind
 from espace_sante.gateway.actor import MaybeActor, container
-from espace_sante.web import cookies, csrf
+from espace_sante.web import cookies, csrf, i18n, labels
 from espace_sante.web.login import SIGN_IN_FAILURES, see_other
 from espace_sante.web.patient import home_url
 from espace_sante.web.render import render
@@ -59,5 +63,22 @@ def staff_home(request: Request, actor: MaybeActor) -> Response:
         # Not staff: signed-out people go to the staff form, others to their own pages.
         return see_other(home_url(actor) or "/staff/connexion")
     title, role = console
-    return render(request, "staff.html", {"title": title, "role": role, "kind": actor.kind.value},
-                  actor=actor)
+    context: dict[str, object] = {"title": title, "role": role, "kind": actor.kind.value}
+    if actor.kind is ActorKind.OPERATOR:
+        c = container(request)
+        context |= {
+            "console": operator_console(c.factory, c.clock, actor),
+            "states": STATES,
+            "when": partial(labels.when, lang=i18n.choose_language(request)),
+        }
+    return render(request, "staff.html", context, actor=actor)
+
+
+# The states of a space as the console names them (French message ids, see i18n).
+STATES = {
+    "pending": "en attente (délai d'opposition en cours)",
+    "active": "ouverts",
+    "opposed": "opposition enregistrée",
+    "closed": "fermés (archivés)",
+    "deleted": "supprimés",
+}
