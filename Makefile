@@ -76,6 +76,7 @@ lint: install-dev
 bench: install-dev
 	@command -v wrk >/dev/null || scripts/apt-install.sh wrk
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/provision.py
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) .pytest_cache .mypy_cache .ruff_cache

@@ -13,6 +13,7 @@ from espace_sante import __version__, demo
 from espace_sante.api import accounts as accounts_api
 from espace_sante.api import activation as activation_api
 from espace_sante.api import oauth as oauth_api
+from espace_sante.api import provisioning as provisioning_api
 from espace_sante.api import space as space_api
 from espace_sante.bootstrap import Container, build
 from espace_sante.fhir.http import router as fhir_router
@@ -51,6 +52,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.include_router(oauth_api.router)
     app.include_router(activation_api.router)
     app.include_router(space_api.router)
+    app.include_router(provisioning_api.router)
     app.include_router(fhir_router)
     app.include_router(pro_login.router)
     app.include_router(dev_idp.router)  # answers 404 unless settings.dev_idp_enabled

@@ -287,3 +287,27 @@ def test_a_mistyped_address_is_replaced_before_the_first_sign_in(
     _new_code(container, n)
     assert _events(container, n.patient_id)[-1].detail == (
         "space not awaiting activation (active)")
+
+
+def test_a_parent_activating_gets_the_children_he_declared(container: Container) -> None:
+    from espace_sante.accounts import grants
+    from espace_sante.accounts.models import Delegation
+
+    parent = make_pending(container)
+    child = make_pending(container, "2200675056012", first_names="Inès", born=date(2020, 6, 1),
+                         vitale=None, email=None, declared_by=parent.patient_id)
+    done = activate(container.factory, container.settings, container.clock, nir=parent.nir,
+                    code=parent.code, vitale_serial_or_birth_date=parent.second_item,
+                    email="nadia.parent@example.org", password="un mot de passe solide",
+                    source="10.3.3.3")
+    with container.factory() as s:
+        links = list(s.scalars(select(Delegation).where(Delegation.patient_id == child.patient_id)))
+        account = s.get(Account, done.account_id)
+        assert account is not None
+        actor = grants.person_actor(s, account, now=container.clock.now())
+        events = list(s.scalars(select(AuditEvent).where(
+            AuditEvent.patient_id == child.patient_id, AuditEvent.resource_kind == "delegation")))
+    assert [(d.account_id, d.kind, d.role_detail) for d in links] == [
+        (done.account_id, "legal_representative", "parent")]
+    assert actor.basis_for(child.patient_id) == "legal_representation"
+    assert len(events) == 1 and events[0].actor_id == done.account_id

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from espace_sante.accounts import code_notices, grants
 from espace_sante.accounts.activation_codes import CODE_VALIDITY, issue_code
+from espace_sante.accounts.declared_children import link_declared_children
 from espace_sante.accounts.identification import (
     Attempt,
     fail,
@@ -126,6 +127,7 @@ def activate(factory: sessionmaker[Session], settings: Settings, clock: Clock, *
         if patient.state == SpaceState.PENDING:
             patient.state, patient.activated_at = SpaceState.ACTIVE, now
         session.flush()
+        link_declared_children(session, patient, account, now)
         actor = grants.person_actor(session, account, now=now)
         record(session, actor, "activate", patient.id, audit.Outcome.SUCCESS, at=now,
                detail=detail)

@@ -20,6 +20,7 @@ one transaction per batch keeps every space whole and the import fast.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import closing
@@ -88,15 +89,31 @@ def _import(
     fmt: Format, run: ProvisioningRun, actor: Actor, basis: LegalBasis, batch_size: int,
     progress: ProgressCallback | None,
 ) -> None:
-    """Batches flow through two stages: this thread reads, checks and drafts batch N+1
-    while a writer thread commits batch N, so Python and the database work at once. The
-    next batch is handed over only after the previous one committed and was reported: the
-    database always sees the batches in file order, one at a time."""
     counts = Progress(run.id, run.lines_done,
                       max(upload.lines - (1 if fmt is Format.CSV else 0), run.lines_done),
                       run.created, run.unchanged, run.errors)
     if progress is not None:  # where the import starts (or resumes)
         progress(counts)
+    # Why: an import allocates rows by the million, and every full collection would walk
+    # again the whole heap alive before it (modules, metadata); frozen, those objects are
+    # left out (~10% faster). Unfrozen after: nothing is kept that would not have been.
+    gc.freeze()
+    try:
+        _pipeline(factory, settings, clock, upload, fmt, run, actor, basis, batch_size,
+                  progress, counts)
+    finally:
+        gc.unfreeze()
+
+
+def _pipeline(
+    factory: sessionmaker[Session], settings: Settings, clock: Clock, upload: Upload,
+    fmt: Format, run: ProvisioningRun, actor: Actor, basis: LegalBasis, batch_size: int,
+    progress: ProgressCallback | None, counts: Progress,
+) -> None:
+    """Batches flow through two stages: this thread reads, checks and drafts batch N+1
+    while a writer thread commits batch N, so Python and the database work at once. The
+    next batch is handed over only after the previous one committed and was reported: the
+    database always sees the batches in file order, one at a time."""
     with (closing(register.read(upload.path, fmt)) as records,
           ThreadPoolExecutor(max_workers=1, thread_name_prefix="provision") as writer):
         lines = islice(records, run.lines_done, None)

@@ -25,6 +25,8 @@ def configure(scheduler: BaseScheduler, services: Services) -> BaseScheduler:
                       id="default-opening", **common)
     scheduler.add_job(tasks.purge_closed_spaces, "interval", hours=1, args=[services],
                       id="purge", **common)
+    scheduler.add_job(tasks.print_letters, "interval", minutes=15, args=[services],
+                      id="letters", **common)
     scheduler.add_job(tasks.hand_over_majorities, "interval", hours=6, args=[services],
                       id="majority", **common)
     return scheduler

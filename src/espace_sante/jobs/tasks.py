@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from espace_sante.accounts import closure, family
 from espace_sante.accounts.default_opening import open_expired_windows
+from espace_sante.accounts.letters import batch_letters
 from espace_sante.accounts.models import AttemptWindow, LoginChallenge
 from espace_sante.core import blobs, notify
 from espace_sante.gateway.ports import Services
@@ -80,3 +81,8 @@ def purge_closed_spaces(services: Services) -> int:
 def hand_over_majorities(services: Services) -> int:
     """At 18 the space passes to its holder: parents and guardians lose access."""
     return family.hand_over_at_majority(services.factory, services.clock)
+
+
+def print_letters(services: Services) -> int:
+    """Pending activation letters are batched into PDF files for the print shop."""
+    return len(batch_letters(services.factory, services.settings, services.clock))

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-22 12:06:52.052097
+Create Date: 2026-11-22 12:58:12.589067
 """
 
 from __future__ import annotations
@@ -139,9 +139,11 @@ def upgrade() -> None:
             sa.Column("declared_by_patient_id", sa.String(length=36), nullable=True)
         )
         batch_op.create_index(
-            batch_op.f("ix_patients_declared_by_patient_id"),
+            "ix_patients_declared_by_patient_id",
             ["declared_by_patient_id"],
             unique=False,
+            postgresql_where=sa.text("declared_by_patient_id IS NOT NULL"),
+            sqlite_where=sa.text("declared_by_patient_id IS NOT NULL"),
         )
         batch_op.create_index(
             batch_op.f("ix_patients_purge_due_at"), ["purge_due_at"], unique=False
@@ -173,7 +175,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_patients_window_ends_at"))
         batch_op.drop_index(batch_op.f("ix_patients_state"))
         batch_op.drop_index(batch_op.f("ix_patients_purge_due_at"))
-        batch_op.drop_index(batch_op.f("ix_patients_declared_by_patient_id"))
+        batch_op.drop_index(
+            "ix_patients_declared_by_patient_id",
+            postgresql_where=sa.text("declared_by_patient_id IS NOT NULL"),
+            sqlite_where=sa.text("declared_by_patient_id IS NOT NULL"),
+        )
         batch_op.drop_column("declared_by_patient_id")
         batch_op.drop_column("provisioning_run_id")
         batch_op.drop_column("deleted_at")
