@@ -9,9 +9,10 @@ from pydantic import BaseModel
 from espace_sante.accounts.ins import INS_NIR_OID, parse_nir
 from espace_sante.accounts.models import Patient
 from espace_sante.accounts.repository import PatientRepository, SpaceRepository
+from espace_sante.core import policy
 from espace_sante.core.actors import Actor
 from espace_sante.core.errors import InvalidInput, NotFound
-from espace_sante.core.policy import Action
+from espace_sante.core.policy import Action, Resource
 from espace_sante.core.uow import UowFactory
 
 
@@ -49,6 +50,14 @@ class SpaceSummary(BaseModel):
     professionals: int
     delegates: int
     accesses: int
+
+
+class SpaceLinks(BaseModel):
+    """What the viewer may open in a space, so pages offer only links that will work."""
+
+    history: bool
+    settings: bool
+    own_help: bool
 
 
 class AccessEntry(BaseModel):
@@ -107,6 +116,20 @@ def space_summary(uow_factory: UowFactory, actor: Actor, patient_id: str) -> Spa
         summary = SpaceSummary(patient=PatientView.of(patient), **counts)
         uow.commit()
         return summary
+
+
+def space_links(actor: Actor, patient_id: str) -> SpaceLinks:
+    """Asked of the policy registry, not audited: nothing is read here, and each page
+    behind a link runs (and audits) its own use case."""
+
+    def allowed(action: Action, resource: Resource) -> bool:
+        return policy.decide(actor, action, resource, patient_id).allowed
+
+    return SpaceLinks(
+        history=allowed(Action.READ, Resource.ACCESS_HISTORY),
+        settings=allowed(Action.READ, Resource.SPACE),
+        own_help=allowed(Action.READ, Resource.OWN_DELEGATION),
+    )
 
 
 def access_history(

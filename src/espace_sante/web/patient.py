@@ -10,9 +10,7 @@ from fastapi.responses import Response
 
 from espace_sante.accounts import service
 from espace_sante.accounts.service import AccessEntry, PatientView, SpaceSummary
-from espace_sante.core import policy
 from espace_sante.core.actors import Actor, ActorKind
-from espace_sante.core.policy import Action, Resource
 from espace_sante.core.uow import UowFactory
 from espace_sante.gateway.actor import SESSION_COOKIE, MaybeActor, container
 from espace_sante.web import cookies, i18n, labels
@@ -90,21 +88,15 @@ def _card(uow: UowFactory, actor: Actor, space: PatientView, lang: str) -> Space
     patient_id = space.id
     closed = patient_id in actor.closed_spaces
     summary = None if closed else service.space_summary(uow, actor, patient_id)
-
-    def allowed(action: Action, resource: Resource) -> bool:
-        # Asking the policy registry (not deciding here) so a link is offered only where
-        # following it would succeed: a caregiver does not see the history (DOMAIN.md).
-        return policy.decide(actor, action, resource, patient_id).allowed
-
+    links = service.space_links(actor, patient_id)  # e.g. no history link for a caregiver
     base = f"/espaces/{patient_id}"
     return SpaceCard(
         patient=space,
         summary=summary,
         basis=labels.label(labels.BASES, actor.basis_for(patient_id), lang),
-        history_url=f"{base}/historique" if allowed(Action.READ, Resource.ACCESS_HISTORY)
-        else None,
-        settings_url=f"{base}/parametres" if allowed(Action.READ, Resource.SPACE) else None,
-        help_url=f"{base}/aidant" if allowed(Action.READ, Resource.OWN_DELEGATION) else None,
+        history_url=f"{base}/historique" if links.history else None,
+        settings_url=f"{base}/parametres" if links.settings else None,
+        help_url=f"{base}/aidant" if links.own_help else None,
     )
 
 
