@@ -53,6 +53,14 @@ class Patient(Base):
         Index("ix_patients_declared_by_patient_id", "declared_by_patient_id",
               postgresql_where=text("declared_by_patient_id IS NOT NULL"),
               sqlite_where=text("declared_by_patient_id IS NOT NULL")),
+        # Partial for the same reason: at most a few spaces ever have these set, and the
+        # bulk import would otherwise write a NULL entry per new space in each.
+        Index("ix_patients_purge_due_at", "purge_due_at",
+              postgresql_where=text("purge_due_at IS NOT NULL"),
+              sqlite_where=text("purge_due_at IS NOT NULL")),
+        Index("uq_patients_opposition_ref_hash", "opposition_ref_hash", unique=True,
+              postgresql_where=text("opposition_ref_hash IS NOT NULL"),
+              sqlite_where=text("opposition_ref_hash IS NOT NULL")),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -63,7 +71,9 @@ class Patient(Base):
     birth_date: Mapped[date] = mapped_column(Date)
     sex: Mapped[str] = mapped_column(String(1))
     birth_place_code: Mapped[str] = mapped_column(String(5))
-    state: Mapped[str] = mapped_column(String(16), default=SpaceState.ACTIVE, index=True)
+    # Not indexed: the jobs find spaces by their dates (window end, purge due), and counts
+    # per state read the whole table anyway.
+    state: Mapped[str] = mapped_column(String(16), default=SpaceState.ACTIVE)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # Contact from the insurer's register, for the activation notice.
     contact_email: Mapped[str | None] = mapped_column(String(254))
@@ -76,10 +86,10 @@ class Patient(Base):
     activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     opposed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The proof of opposition is downloaded with a random reference: only its hash is kept.
-    opposition_ref_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    opposition_ref_hash: Mapped[str | None] = mapped_column(String(64))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # When a closed space is purged: closure + 10 years, or request + at most 3 months.
-    purge_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    purge_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Bulk provisioning (accounts/provisioning.py). The run that created the space tells a
     # NIR repeated in one file from one imported before; no foreign key, as it is only

@@ -34,10 +34,11 @@ class Outcome(StrEnum):
 
 class AuditEvent(Base):
     __tablename__ = "audit_events"
+    # The unique (chain, seq) index also serves look-ups by chain alone.
     __table_args__ = (UniqueConstraint("chain", "seq", name="uq_audit_events_chain_seq"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    chain: Mapped[str] = mapped_column(String(36), index=True)
+    chain: Mapped[str] = mapped_column(String(36))
     seq: Mapped[int] = mapped_column(Integer)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
     patient_id: Mapped[str | None] = mapped_column(String(36), index=True)

@@ -21,7 +21,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
 import httpx
-from sqlalchemy import Index, Integer, String, Text, select
+from sqlalchemy import Index, Integer, String, Text, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from espace_sante.core.db import Base, UTCDateTime, new_id
@@ -45,7 +45,10 @@ class Channel(StrEnum):
 
 class OutboxMessage(Base):
     __tablename__ = "outbox_messages"
-    __table_args__ = (Index("ix_outbox_messages_due", "sent_at", "next_attempt_at"),)
+    # Only unsent messages are looked for; sent ones (nearly all, in time) leave the index.
+    __table_args__ = (Index("ix_outbox_messages_due", "next_attempt_at",
+                            postgresql_where=text("sent_at IS NULL"),
+                            sqlite_where=text("sent_at IS NULL")),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     channel: Mapped[str] = mapped_column(String(8))
