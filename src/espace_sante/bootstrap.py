@@ -8,6 +8,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from espace_sante.accounts import closure
 from espace_sante.accounts.auth import Authenticator
 from espace_sante.accounts.repository import space_exists
 from espace_sante.core.actors import Actor
@@ -16,7 +17,8 @@ from espace_sante.core.clock import Clock, SystemClock
 from espace_sante.core.crypto import Keyring
 from espace_sante.core.db import make_engine, make_session_factory
 from espace_sante.core.uow import UnitOfWork
-from espace_sante.jobs import scheduler
+from espace_sante.dossier import service as dossier
+from espace_sante.jobs import scheduler, tasks
 from espace_sante.oauth.tokens import TokenService
 from espace_sante.settings import Settings, get_settings
 
@@ -45,7 +47,17 @@ class Container:
         return UnitOfWork(self.factory, actor, self.clock, space_exists)
 
 
+def register_bricks() -> None:
+    """Bricks that keep rows per space tell the purge how to delete them, and the blob
+    sweeper which files they own (accounts and jobs cannot import the bricks above them)."""
+    if dossier.purge_space not in closure.SPACE_PURGERS:
+        closure.SPACE_PURGERS.append(dossier.purge_space)
+    if dossier.owns_blob not in tasks.BLOB_OWNERS:
+        tasks.BLOB_OWNERS.append(dossier.owns_blob)
+
+
 def build(settings: Settings | None = None, *, clock: Clock | None = None) -> Container:
+    register_bricks()
     settings = settings or get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(

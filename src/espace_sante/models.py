@@ -10,6 +10,7 @@ MODEL_MODULES = (
     "espace_sante.core.notify",
     "espace_sante.accounts.models",
     "espace_sante.oauth.models",
+    "espace_sante.dossier.models",
 )
 
 

@@ -30,17 +30,23 @@ def test_metadata_is_a_valid_r4_capability_statement_without_auth(fhir_client: T
     assert body["implementation"]["url"] == f"{BASE}/fhir"
 
 
-def test_metadata_lists_only_patient_read_and_search(fhir_client: TestClient) -> None:
+def test_metadata_lists_what_the_router_serves(fhir_client: TestClient) -> None:
     [rest] = fhir_client.get("/fhir/metadata").json()["rest"]
     assert rest["mode"] == "server"
-    [patient] = rest["resource"]
+    patient, documents, binary = rest["resource"]
+    assert (documents["type"], binary["type"]) == ("DocumentReference", "Binary")
+    assert [i["code"] for i in documents["interaction"]] == ["read", "create", "search-type"]
+    assert [i["code"] for i in binary["interaction"]] == ["read"]
+    assert {"patient", "category", "type", "date", "status", "_sort", "_count"} <= {
+        p["name"] for p in documents["searchParam"]}
+    assert rest["interaction"] == [{"code": "transaction"}]
     assert patient["type"] == "Patient"
     assert patient["profile"] == FR_CORE_PATIENT
     assert [i["code"] for i in patient["interaction"]] == ["read", "search-type"]
     assert {p["name"]: p["type"] for p in patient["searchParam"]} == {
         "_id": "token", "identifier": "token"
     }
-    assert "operation" not in rest and "interaction" not in rest
+    assert "operation" not in rest
 
 
 def test_metadata_announces_smart_oauth_endpoints(fhir_client: TestClient) -> None:
@@ -71,7 +77,7 @@ def test_capability_statement_follows_the_registry() -> None:
     statement = capability_statement(BASE, datetime(2026, 1, 1, tzinfo=UTC), registry)
     CapabilityStatement.model_validate(statement)
     resources = {r["type"]: r for r in statement["rest"][0]["resource"]}
-    assert set(resources) == {"Patient", "Observation"}
+    assert set(resources) == {"Patient", "DocumentReference", "Binary", "Observation"}
     assert resources["Observation"]["interaction"] == [{"code": "read"}]
     assert "searchParam" not in resources["Observation"]
     scopes = configuration(BASE, registry)["scopes_supported"]
@@ -96,6 +102,9 @@ def test_smart_configuration(fhir_client: TestClient) -> None:
         "grant_types_supported": ["client_credentials"],
         "scopes_supported": [
             "system/Patient.rs", "system/Patient.r", "system/Patient.s", "patient/Patient.rs",
+            "system/DocumentReference.crs", "system/DocumentReference.c",
+            "system/DocumentReference.r", "system/DocumentReference.s",
+            "patient/DocumentReference.crs", "system/Binary.r", "patient/Binary.r",
         ],
         "capabilities": ["client-confidential-asymmetric"],
     }

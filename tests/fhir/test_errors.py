@@ -41,9 +41,12 @@ def test_unknown_resource_type_is_404(sign_in: SignIn) -> None:
     assert "Type de ressource non pris en charge : Observation" in issue["diagnostics"]
 
 
-@pytest.mark.parametrize("path", ["/fhir/", "/fhir/Patient/x/_history"])
-def test_unknown_paths_are_404(sign_in: SignIn, path: str) -> None:
-    outcome(sign_in(CAMILLE).get(path), 404, "not-found")
+def test_unknown_paths_are_404(sign_in: SignIn) -> None:
+    outcome(sign_in(CAMILLE).get("/fhir/Patient/x/_history"), 404, "not-found")
+
+
+def test_the_base_only_takes_transactions(sign_in: SignIn) -> None:
+    outcome(sign_in(CAMILLE).get("/fhir/"), 405, "not-supported")
 
 
 def test_fastapi_405_is_an_operation_outcome(sign_in: SignIn) -> None:

@@ -80,6 +80,24 @@ own_delegation  create   . . . . . . . . . . .
 own_delegation  update   . . . . . . . . . . .
 own_delegation  delete   . . Y . . . . . . . .
 own_delegation  export   . . . . . . . . . . .
+document        read     Y Y Y Y Y . Y . . . .
+document        search   Y Y Y Y Y . Y . . . .
+document        create   Y Y Y Y Y . Y . . . .
+document        update   Y Y Y . . . . . . . .
+document        delete   Y Y . Y Y . . . . . .
+document        export   . . . . . . . . . . .
+document_content read    . . . . . . . . . . .
+document_content search  . . . . . . . . . . .
+document_content create  . . . . . . . . . . .
+document_content update  . . . . . . . . . . .
+document_content delete  . . . . . . . . . . .
+document_content export  Y Y . Y Y . Y . . . .
+folder          read     Y Y Y . . . . . . . .
+folder          search   . . . . . . . . . . .
+folder          create   Y Y Y . . . . . . . .
+folder          update   . . . . . . . . . . .
+folder          delete   Y Y . . . . . . . . .
+folder          export   . . . . . . . . . . .
 """
 
 

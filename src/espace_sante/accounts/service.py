@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from espace_sante.accounts.ins import INS_NIR_OID, parse_nir
 from espace_sante.accounts.models import Patient
@@ -144,3 +146,10 @@ def access_history(
         entries = [AccessEntry.model_validate(e, from_attributes=True) for e in events]
         uow.commit()
         return entries
+
+
+def nir_of(session: Session, patient_id: str) -> str | None:
+    """The INS-NIR of a space, for a brick checking that a document addressed to a space
+    it was just authorised to write to names the same patient (a CDA header). Not a read
+    of the identity on anyone's behalf: nothing is shown, so nothing is audited."""
+    return session.scalar(select(Patient.nir).where(Patient.id == patient_id))

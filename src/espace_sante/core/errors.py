@@ -68,3 +68,15 @@ class TooManyAttempts(DomainError):
 class Unavailable(DomainError):
     status = 503
     code = "transient"
+
+
+class TooLarge(DomainError):
+    status = 413
+    code = "too-costly"
+
+
+class UnsupportedContent(DomainError):
+    """The content is not of an accepted kind (sniffed from its bytes), or is unsafe."""
+
+    status = 415
+    code = "not-supported"

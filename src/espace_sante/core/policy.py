@@ -30,6 +30,9 @@ class Resource(StrEnum):
     SPACE = "space"  # the space's lifecycle: close, reopen, ask for deletion
     DELEGATION = "delegation"  # who acts for the space: representatives, caregivers
     OWN_DELEGATION = "own_delegation"  # the actor's own link to a space he helps with
+    DOCUMENT = "document"  # a document of the dossier: metadata, preview, history
+    DOCUMENT_CONTENT = "document_content"  # a document's file, downloaded as such
+    FOLDER = "folder"  # the patient's own folders of documents
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,38 @@ def _helpers() -> dict[ActorKind, frozenset[LegalBasis]]:
     return {ActorKind.CAREGIVER: frozenset({B.CAREGIVER_DELEGATION})}
 
 
+def _document_readers() -> dict[ActorKind, frozenset[LegalBasis]]:
+    # Which documents each one sees (confidentiality flags, masked documents, an
+    # institution's own deposits) is the dossier repository's filter, on top of this.
+    return {**_OWNERS, **_helpers(), ActorKind.PROFESSIONAL: _CARERS,
+            ActorKind.INSTITUTION: frozenset({B.SYSTEM_FEED}),
+            ActorKind.APP: frozenset({B.APP_CONSENT})}
+
+
+def _document_writers() -> dict[ActorKind, frozenset[LegalBasis]]:
+    return _document_readers()
+
+
+def _document_editors() -> dict[ActorKind, frozenset[LegalBasis]]:
+    """Rename, recategorise, file in a folder, mask or unmask: the patient's own
+    organisation of his record; caregivers may edit data (DOMAIN.md)."""
+    return {**_OWNERS, **_helpers()}
+
+
+def _document_deleters() -> dict[ActorKind, frozenset[LegalBasis]]:
+    # Why no caregiver: caregivers cannot delete data. Professionals and institutions
+    # delete only what they deposited (checked by the repository).
+    return {**_OWNERS, ActorKind.PROFESSIONAL: _CARERS,
+            ActorKind.INSTITUTION: frozenset({B.SYSTEM_FEED})}
+
+
+def _content_downloaders() -> dict[ActorKind, frozenset[LegalBasis]]:
+    # Why no caregiver: caregivers read in the space (preview) but cannot download data.
+    readers = _document_readers()
+    del readers[ActorKind.CAREGIVER]
+    return readers
+
+
 RULES: tuple[Rule, ...] = (
     *_rules_for(Resource.PATIENT, Action.READ, _identity_readers(), "Patient.r"),
     *_rules_for(Resource.PATIENT, Action.SEARCH, _identity_readers(), "Patient.s"),
@@ -126,6 +161,15 @@ RULES: tuple[Rule, ...] = (
     # repository only ever reaches the actor's own delegation, never another one.
     *_rules_for(Resource.OWN_DELEGATION, Action.READ, _helpers()),
     *_rules_for(Resource.OWN_DELEGATION, Action.DELETE, _helpers()),
+    *_rules_for(Resource.DOCUMENT, Action.READ, _document_readers(), "DocumentReference.r"),
+    *_rules_for(Resource.DOCUMENT, Action.SEARCH, _document_readers(), "DocumentReference.s"),
+    *_rules_for(Resource.DOCUMENT, Action.CREATE, _document_writers(), "DocumentReference.c"),
+    *_rules_for(Resource.DOCUMENT, Action.UPDATE, _document_editors()),
+    *_rules_for(Resource.DOCUMENT, Action.DELETE, _document_deleters(), "DocumentReference.d"),
+    *_rules_for(Resource.DOCUMENT_CONTENT, Action.EXPORT, _content_downloaders(), "Binary.r"),
+    *_rules_for(Resource.FOLDER, Action.READ, _document_editors()),
+    *_rules_for(Resource.FOLDER, Action.CREATE, _document_editors()),
+    *_rules_for(Resource.FOLDER, Action.DELETE, dict(_OWNERS)),
 )
 
 # A closed space is archived, not erased: its data stays whole so that reopening restores

@@ -1,4 +1,5 @@
-"""Bundles the router returns (searchset today; batch and transaction later)."""
+"""Bundles the router returns: searchsets, with paging links when a search has more
+matches than one page."""
 
 from __future__ import annotations
 
@@ -6,24 +7,37 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
+from espace_sante.fhir.interactions import SearchPage
+
 
 def searchset(
-    fhir_base: str, resource_type: str, resources: list[dict[str, Any]],
-    params: Mapping[str, str],
+    fhir_base: str, resource_type: str, page: SearchPage, params: Mapping[str, str],
 ) -> dict[str, Any]:
-    """All matches in one page: the result sets of the types served today are small (the
-    spaces one actor reaches, or one INS match), so no paging links."""
-    query = f"?{urlencode(list(params.items()))}" if params else ""
     bundle: dict[str, Any] = {
         "resourceType": "Bundle",
         "type": "searchset",
-        "total": len(resources),
-        "link": [{"relation": "self", "url": f"{fhir_base}/{resource_type}{query}"}],
+        "total": page.total,
+        "link": _links(f"{fhir_base}/{resource_type}", page, params),
     }
-    if resources:  # FHIR JSON forbids empty arrays
+    if page.resources:  # FHIR JSON forbids empty arrays
         bundle["entry"] = [
             {"fullUrl": f"{fhir_base}/{resource_type}/{r['id']}", "resource": r,
              "search": {"mode": "match"}}
-            for r in resources
+            for r in page.resources
         ]
     return bundle
+
+
+def _links(url: str, page: SearchPage, params: Mapping[str, str]) -> list[dict[str, str]]:
+    def at(offset: int) -> str:
+        query = {k: v for k, v in params.items() if k != "_offset"}
+        if offset:
+            query["_offset"] = str(offset)
+        return f"{url}?{urlencode(list(query.items()))}" if query else url
+
+    links = [{"relation": "self", "url": at(page.offset)}]
+    if page.count and page.offset + page.count < page.total:
+        links.append({"relation": "next", "url": at(page.offset + page.count)})
+    if page.offset > 0:
+        links.append({"relation": "previous", "url": at(max(page.offset - page.count, 0))})
+    return links

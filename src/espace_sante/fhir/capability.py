@@ -31,6 +31,8 @@ def capability_statement(base_url: str, now: datetime, resources: Registry) -> d
             "mode": "server",
             "security": _security(base_url),
             "resource": [_resource(s) for s in resources.values()],
+            # POST [base]: the MHD provide-document bundle (ITI-65).
+            "interaction": [{"code": "transaction"}],
         }],
     }
 

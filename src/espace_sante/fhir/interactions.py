@@ -4,11 +4,12 @@ from it, so the two cannot disagree."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from espace_sante.core.actors import Actor
+from espace_sante.core.blobs import EncryptedBlobs
 from espace_sante.core.clock import Clock
 from espace_sante.core.uow import UnitOfWork
 from espace_sante.settings import Settings
@@ -25,12 +26,38 @@ class Services(Protocol):
     @property
     def clock(self) -> Clock: ...
 
+    @property
+    def blobs(self) -> EncryptedBlobs: ...
+
     def uow(self, actor: Actor) -> UnitOfWork: ...
 
 
 Resource = dict[str, Any]
-Reader = Callable[[Services, Actor, str], Resource]
-Searcher = Callable[[Services, Actor, Mapping[str, str]], list[Resource]]
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """One page of a search: the matches shown, how many match in all, where it starts."""
+
+    resources: list[Resource]
+    total: int
+    offset: int
+    count: int
+
+
+@dataclass(frozen=True)
+class RawContent:
+    """A Binary's bytes, streamed as such unless the client asked for FHIR JSON."""
+
+    content_type: str
+    size: int
+    chunks: Iterator[bytes]
+    resource_id: str
+
+
+Reader = Callable[[Services, Actor, str], Resource | RawContent]
+Searcher = Callable[[Services, Actor, Mapping[str, str]], list[Resource] | SearchPage]
+Creator = Callable[[Services, Actor, Any], Resource]
 
 
 @dataclass(frozen=True)
@@ -47,12 +74,13 @@ class ResourceSupport:
     profile: str
     read: Reader | None = None
     search: Searcher | None = None
+    create: Creator | None = None
     search_params: tuple[SearchParam, ...] = ()
 
     @property
     def interactions(self) -> tuple[str, ...]:
         """FHIR type-level interaction codes, in the order the spec lists them."""
-        pairs = (("read", self.read), ("search-type", self.search))
+        pairs = (("read", self.read), ("create", self.create), ("search-type", self.search))
         return tuple(code for code, handler in pairs if handler is not None)
 
     @property

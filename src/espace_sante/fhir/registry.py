@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-from espace_sante.fhir import patient
+from espace_sante.fhir import documents, patient
 from espace_sante.fhir.interactions import Registry
 
-RESOURCES: Registry = MappingProxyType({s.type: s for s in (patient.SUPPORT,)})
+RESOURCES: Registry = MappingProxyType({s.type: s for s in (
+    patient.SUPPORT, documents.DOCUMENT_REFERENCE, documents.BINARY)})
+# POST [base] with a transaction Bundle: the MHD provide-document bundle (ITI-65).
+TRANSACTION = documents.transaction

@@ -8,7 +8,7 @@ asks the policy and writes the audit trail.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from espace_sante.core.actors import Actor
@@ -16,30 +16,41 @@ from espace_sante.core.errors import NotFound
 from espace_sante.fhir.bundles import searchset
 from espace_sante.fhir.capability import capability_statement
 from espace_sante.fhir.errors import method_not_allowed, unknown_type
-from espace_sante.fhir.interactions import Registry, ResourceSupport, Services
-from espace_sante.fhir.registry import RESOURCES
+from espace_sante.fhir.interactions import (
+    RawContent,
+    Registry,
+    ResourceSupport,
+    SearchPage,
+    Services,
+)
+from espace_sante.fhir.registry import RESOURCES, TRANSACTION
 from espace_sante.fhir.search import Params, checked
 from espace_sante.fhir.validate import validated
 
-Answer = tuple[int, dict[str, Any]]
+Answer = tuple[int, dict[str, Any] | RawContent]
 NO_PARAMS: frozenset[str] = frozenset()
+Transaction = Callable[[Services, Actor, Any], dict[str, Any]]
 
 
 def handle(
     services: Services, actor: Actor, method: str, segments: Sequence[str], params: Params,
     body: Any = None, *, resources: Registry = RESOURCES,
+    transaction: Transaction = TRANSACTION,
 ) -> Answer:
-    """Serve one interaction. ``body`` is the parsed JSON body (unused until writes)."""
+    """Serve one interaction. ``body`` is the parsed JSON body of a POST."""
     method = method.upper()
     if list(segments) == ["metadata"]:
         return _metadata(services, method, params, resources)
     if not segments:
-        raise NotFound.default()
+        if method != "POST":
+            raise method_not_allowed(method, "[base]")
+        checked(params, NO_PARAMS, "[base]")
+        return 200, transaction(services, actor, body)
     support = resources.get(segments[0])
     if support is None:
         raise unknown_type(segments[0])
     if len(segments) == 1:
-        return _type_level(services, actor, method, support, params)
+        return _type_level(services, actor, method, support, params, body)
     if len(segments) == 2:
         return _instance_level(services, actor, method, support, segments[1], params)
     raise NotFound.default()
@@ -58,12 +69,18 @@ def _metadata(services: Services, method: str, params: Params, resources: Regist
 
 
 def _type_level(
-    services: Services, actor: Actor, method: str, support: ResourceSupport, params: Params
+    services: Services, actor: Actor, method: str, support: ResourceSupport, params: Params,
+    body: Any,
 ) -> Answer:
+    if method == "POST" and support.create is not None:
+        checked(params, NO_PARAMS, support.type)
+        return 201, support.create(services, actor, body)
     if method != "GET" or support.search is None:
         raise method_not_allowed(method, support.type)
     query = checked(params, support.param_names, support.type)
     found = support.search(services, actor, query)
+    if not isinstance(found, SearchPage):
+        found = SearchPage(found, len(found), 0, len(found))
     return 200, validated(searchset(fhir_base(services), support.type, found, query))
 
 

@@ -37,8 +37,10 @@ def configuration(base_url: str, resources: Registry) -> dict[str, Any]:
 
 
 def scopes_of(support: ResourceSupport) -> list[str]:
-    """SMART v2 scopes for one type: ``.rs`` and its parts for systems, ``.rs`` for apps."""
-    perms = "".join(p for p, h in (("r", support.read), ("s", support.search)) if h)
+    """SMART v2 scopes for one type: ``.crs`` and its parts for systems, the whole for
+    apps (permissions in the order SMART v2 requires: c, r, u, d, s)."""
+    handlers = (("c", support.create), ("r", support.read), ("s", support.search))
+    perms = "".join(p for p, h in handlers if h)
     if not perms:
         return []
     parts = [f"system/{support.type}.{p}" for p in perms] if len(perms) > 1 else []

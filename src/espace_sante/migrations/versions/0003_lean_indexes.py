@@ -12,6 +12,8 @@ Create Date: 2026-11-22 14:10:00
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -21,7 +23,7 @@ branch_labels = None
 depends_on = None
 
 
-def _partial(column: str) -> dict[str, sa.TextClause]:
+def _partial(column: str) -> dict[str, Any]:
     where = sa.text(f"{column} IS NOT NULL")
     return {"postgresql_where": where, "sqlite_where": where}
 
