@@ -58,10 +58,11 @@ def migrate() -> None:
 
 @app.command()
 def demo() -> None:
-    """Load the demo data (people, professionals, system clients, staff); idempotent."""
+    """Load the demo data (people, professionals, system clients, staff, documents);
+    idempotent."""
     from espace_sante import demo as demo_data
 
-    for line in demo_data.load(_container()):
+    for line in demo_data.load(_container(), documents=True):
         typer.echo(line)
     typer.echo("Données de démonstration chargées. / Demo data loaded.")
 

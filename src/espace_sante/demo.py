@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from espace_sante.accounts import code_notices
 from espace_sante.accounts.activation_codes import CODE_VALIDITY, issue_code, vitale_hash
 from espace_sante.accounts.directory import load_directory
+from espace_sante.accounts.grants import person_actor, professional_actor
 from espace_sante.accounts.ins import control_key
 from espace_sante.accounts.models import (
     Account,
@@ -26,12 +27,17 @@ from espace_sante.accounts.models import (
     Delegation,
     DelegationKind,
     Patient,
+    Professional,
     SpaceState,
 )
 from espace_sante.accounts.opposition import WINDOW
 from espace_sante.accounts.secrets import hash_password
 from espace_sante.bootstrap import Container
 from espace_sante.core.crypto import Keyring
+from espace_sante.core.errors import InvalidInput
+from espace_sante.core.pdf import new_document
+from espace_sante.dossier import service as dossier
+from espace_sante.dossier.views import Metadata
 from espace_sante.oauth.clients import register_system_client
 from espace_sante.oauth.models import ClientKind
 
@@ -92,8 +98,9 @@ def _demo_password_hash() -> str:
     return hash_password(DEMO_PASSWORD)
 
 
-def load(c: Container) -> list[str]:
-    """Load the demo data; return the lines to print for the person running the demo."""
+def load(c: Container, *, documents: bool = False) -> list[str]:
+    """Load the demo data; return the lines to print for the person running the demo.
+    ``documents``: also fill the dossiers (the served demo; tests start empty)."""
     with c.factory() as session:
         load_directory(session, DIRECTORY)
         patients = {p.email: _person(c, session, p) for p in PEOPLE}
@@ -122,7 +129,56 @@ def load(c: Container) -> list[str]:
             _staff(c, session, email)
         lines = _clients(c, session)
         session.commit()
+    if documents:
+        _documents(c)
     return lines
+
+
+# (owner: index in PEOPLE, 3 for Léa; depositor RPPS, None for the owner; title; type;
+# days before today of the act; text)
+DEMO_DOCUMENTS = (
+    (0, "10001234567", "Compte rendu de consultation", "11488-4", 40,
+     "Consultation de suivi. Tension 12/8. Poursuite du traitement."),
+    (0, "10001234567", "Ordonnance de renouvellement", "57833-6", 40,
+     "Amlodipine 5 mg, un comprimé le matin, pendant trois mois."),
+    (0, None, "Photo de mon carnet de santé", "DOCPAT", 120,
+     "Pages recopiées du carnet de santé de l'enfance."),
+    (2, "10002345678", "Compte rendu d'échographie cardiaque", "18748-4", 15,
+     "Fonction ventriculaire gauche conservée. Pas d'anomalie valvulaire."),
+    (2, "10001234567", "Synthèse médicale", "60591-5", 60,
+     "Hypertension artérielle traitée. Allergie à la pénicilline."),
+    (3, "10001234567", "Historique de vaccinations", "11369-6", 200,
+     "DTCaP-Hib-HepB à 2, 4 et 11 mois. ROR à 12 mois."),
+)
+
+
+def _documents(c: Container) -> None:
+    """A few documents in the demo dossiers, deposited through the dossier's use cases (so
+    audited and encrypted like any other). Idempotent: a document's demo identifier is
+    unique in its space."""
+    today = c.clock.now().date()
+    for n, (who, rpps, title, type_code, days, text) in enumerate(DEMO_DOCUMENTS):
+        with c.factory() as session:
+            patient_id = _own(session, PEOPLE[who] if who < len(PEOPLE) else CHILD).id
+            if rpps:
+                pro = session.get(Professional, rpps)
+                assert pro is not None
+                actor = professional_actor(session, pro)
+            else:
+                account = session.scalar(select(Account).where(
+                    Account.email == PEOPLE[who].email))
+                assert account is not None
+                actor = person_actor(session, account, now=c.clock.now())
+        pdf = new_document(title, author=actor.display_name)
+        pdf.add_page()
+        pdf.multi_cell(0, 8, f"{title}\n\n{text}")
+        data = bytes(pdf.output())
+        meta = Metadata(title, type_code, today - timedelta(days=days),
+                        unique_id=f"urn:demo:espace-sante:{n}")
+        try:
+            dossier.add_document(c, actor, patient_id, dossier.Upload([data], f"{n}.pdf"), meta)
+        except InvalidInput:  # loaded before: its identifier exists in the space
+            continue
 
 
 def _patient(c: Container, session: Session, p: DemoPerson) -> Patient:

@@ -18,7 +18,7 @@ from espace_sante.dossier import service as dossier
 from espace_sante.dossier.codes import Category, Format, SourceKind, Status
 from espace_sante.dossier.models import Document
 from espace_sante.dossier.repository import DocumentQuery
-from espace_sante.dossier.views import Flags, Metadata
+from espace_sante.dossier.views import Author, Flags, Metadata
 from espace_sante.jobs import tasks
 from tests.dossier_support import (
     deposit,
@@ -276,3 +276,10 @@ def test_lists_page_and_sort(demo: Container) -> None:
     assert page.total == 5 and [d.title for d in page.documents] == ["doc 2", "doc 1"]
     page = dossier.list_documents(demo, camille, space, DocumentQuery(sort="date", count=1))
     assert [d.title for d in page.documents] == ["doc 0"]
+
+
+def test_an_author_known_by_rpps_only_is_named_from_the_directory(demo: Container) -> None:
+    view = dossier.add_document(
+        demo, hospital(), space_of(demo, CAMILLE), dossier.Upload([pdf_bytes()]),
+        Metadata("CR", "11488-4"), author=Author("", rpps=DR_DURAND))
+    assert "Durand" in view.author.name and view.author.rpps == DR_DURAND

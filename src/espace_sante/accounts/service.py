@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from espace_sante.accounts.ins import INS_NIR_OID, parse_nir
-from espace_sante.accounts.models import Patient
+from espace_sante.accounts.models import Patient, Professional
 from espace_sante.accounts.repository import PatientRepository, SpaceRepository
 from espace_sante.core import policy
 from espace_sante.core.actors import Actor
@@ -153,3 +153,10 @@ def nir_of(session: Session, patient_id: str) -> str | None:
     it was just authorised to write to names the same patient (a CDA header). Not a read
     of the identity on anyone's behalf: nothing is shown, so nothing is audited."""
     return session.scalar(select(Patient.nir).where(Patient.id == patient_id))
+
+
+def professional_in_directory(session: Session, rpps: str) -> tuple[str, str] | None:
+    """Name and profession of a professional of the RPPS directory (reference data, not
+    health data), for a brick naming the author of what it stores."""
+    found = session.get(Professional, rpps)
+    return (found.display_name, found.profession) if found else None

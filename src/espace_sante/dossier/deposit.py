@@ -22,7 +22,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from espace_sante.accounts.service import nir_of
+from espace_sante.accounts.service import nir_of, professional_in_directory
 from espace_sante.core import policy
 from espace_sante.core.actors import Actor
 from espace_sante.core.errors import DomainError, InvalidInput, NotFound
@@ -193,7 +193,8 @@ def _store_one(svc: Services, actor: Actor, repo: DocumentRepository, r: _Ready,
     if r.preview is not None:
         preview_key = svc.blobs.put(session, patient_id, _read(r.preview), now=now).key
         keys.append((patient_id, preview_key))
-    document = _row(actor, r, blob.key, preview_key, now)
+    author = _named_author(session, r.author, actor)
+    document = _row(actor, replace(r, author=author), blob.key, preview_key, now)
     if r.metadata.folder_id:
         document.folder_id = repo.folder(patient_id, r.metadata.folder_id, Action.READ).id
     if old is not None:
@@ -201,6 +202,17 @@ def _store_one(svc: Services, actor: Actor, repo: DocumentRepository, r: _Ready,
         document.replaces_id = old.id
     repo.add(document)
     return document
+
+
+def _named_author(session: Session, author: Author, actor: Actor) -> Author:
+    """A FHIR author often carries only an RPPS: its name comes from the directory, else
+    the organisation's, else the depositor's."""
+    if author.name:
+        return author
+    known = professional_in_directory(session, author.rpps) if author.rpps else None
+    if known is not None:
+        return replace(author, name=known[0], profession=author.profession or known[1])
+    return replace(author, name=author.organisation or actor.display_name)
 
 
 def _replaceable(repo: DocumentRepository, actor: Actor, patient_id: str,
