@@ -65,3 +65,12 @@ def test_a_cda_for_another_patient_is_refused_and_nothing_stored(demo: Container
     with demo.factory() as session:
         assert session.scalar(select(func.count()).select_from(Document)) == 0
     assert not list(demo.blob_store.list_keys(""))
+
+
+def test_a_level_one_pdf_is_searchable(demo: Container) -> None:
+    space = cisis_patient(demo)
+    data = (CDA_DIR / "IMG_CR_IMG_2024.01_CDA-R2-Niveau-1.xml").read_bytes()
+    dossier.add_document(demo, hospital(), space, dossier.Upload([data]))
+    page = dossier.list_documents(demo, professional(demo), space,
+                                  dossier.DocumentQuery(text="lorem ipsum"))
+    assert page.total == 1  # words found only in the embedded PDF

@@ -130,10 +130,22 @@ def _prepare(svc: Services, actor: Actor, d: Deposit, temporary: ExitStack) -> _
     metadata, author = _described(actor, inspection, d.metadata, d.author)
     preview = None
     if inspection.cda is not None and inspection.cda.embedded is not None:
-        preview = received.path.with_suffix(".preview")
-        temporary.callback(preview.unlink, missing_ok=True)
-        cda.extract_embedded(received.path, preview)
+        preview, text = _embedded_pdf(received, temporary)
+        inspection = replace(inspection, text=f"{inspection.text}\n{text}"[:content.MAX_TEXT])
     return _Ready(d, received, inspection, metadata, author, preview)
+
+
+def _embedded_pdf(received: content.Received, temporary: ExitStack) -> tuple[Path | None, str]:
+    """A level 1 CDA's body, decoded once for the preview when it is a PDF, and checked
+    like any PDF (no scripts): it is shown in the browser. Its text joins the search."""
+    out = received.path.with_suffix(".preview")
+    temporary.callback(out.unlink, missing_ok=True)
+    if cda.extract_embedded(received.path, out) is not Format.PDF:
+        return None, ""
+    with out.open("rb") as handle:
+        head = handle.read(content.HEAD_SIZE)
+    body = content.Received(out, out.stat().st_size, "", head)
+    return out, content.inspect(body, allowed=frozenset({Format.PDF})).text
 
 
 def _described(actor: Actor, inspection: content.Inspection, metadata: Metadata | None,
