@@ -10,7 +10,7 @@ from babel.messages.pofile import read_po
 
 from espace_sante.core.actors import ActorKind, LegalBasis
 from espace_sante.core.audit import Outcome
-from espace_sante.core.policy import Action
+from espace_sante.core.policy import Action, Resource
 from espace_sante.web import labels
 from espace_sante.web.i18n import CATALOGUES
 from espace_sante.web.render import TEMPLATES, env
@@ -66,6 +66,7 @@ def test_every_basis_kind_action_and_outcome_has_a_label() -> None:
     assert set(ActorKind) - set(labels.KINDS) == set()
     assert {a.value for a in Action} <= set(labels.ACTIONS)
     assert {o.value for o in Outcome} == set(labels.OUTCOMES)
+    assert {r.value for r in Resource} <= set(labels.RESOURCES)
 
 
 def test_labels_in_both_languages() -> None:

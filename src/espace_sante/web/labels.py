@@ -88,6 +88,9 @@ RESOURCES: Final[dict[str, str]] = {
     "delegation": "représentants et aidants",
     "own_delegation": "son accès d'aidant",
     "invitation": "invitation",
+    "document": "document",
+    "document_content": "fichier d'un document",
+    "folder": "dossier de documents",
 }
 
 OUTCOMES: Final[dict[str, str]] = {

@@ -10,6 +10,9 @@ from fastapi.staticfiles import StaticFiles
 from espace_sante.web import (
     activation,
     dev,
+    dossier,
+    dossier_content,
+    dossier_pro,
     login,
     operator_opposition,
     opposition,
@@ -28,6 +31,9 @@ router.include_router(activation.router)
 router.include_router(opposition.router)
 router.include_router(operator_opposition.router)
 router.include_router(space.router)
+router.include_router(dossier_content.router)
+router.include_router(dossier.router)
+router.include_router(dossier_pro.router)
 # Answers "not found" in production (checked per request, since settings are per app).
 router.include_router(dev.router)
 
