@@ -63,6 +63,7 @@ def view(**changes: Any) -> DocumentView:
         source=SourceKind.PROFESSIONAL, format=Format.PDF, size=1234, sha256="ab" * 32,
         status=Status.CURRENT, flags=Flags(), created_at=datetime(2026, 6, 11, 8, 0, tzinfo=UTC),
         unique_id="urn:uuid:0f0f0f0f-0000-4000-8000-000000000001",
+        deposited_by="rpps:99700218896",
     )
     return DocumentView(**{**values, **changes})
 

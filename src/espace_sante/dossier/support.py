@@ -57,7 +57,8 @@ def view_of(d: Document, links: list[str] | None = None) -> DocumentView:
         status=Status(d.status),
         flags=Flags(d.masked_from_professionals, d.invisible_to_patient,
                     d.invisible_to_representatives),
-        created_at=d.created_at, unique_id=d.unique_id, folder_id=d.folder_id,
+        created_at=d.created_at, unique_id=d.unique_id, deposited_by=d.depositor_id,
+        folder_id=d.folder_id,
         replaces_id=d.replaces_id, replaced_by_id=d.replaced_by_id, file_name=d.file_name,
         has_preview_pdf=d.preview_blob_key is not None, links=tuple(links or ()))
 

@@ -61,6 +61,7 @@ class DocumentView:
     flags: Flags
     created_at: datetime
     unique_id: str  # masterIdentifier: the depositor's, or urn:uuid of ours
+    deposited_by: str  # the depositing actor's subject id: he may replace and delete it
     folder_id: str | None = None
     replaces_id: str | None = None
     replaced_by_id: str | None = None

@@ -303,7 +303,7 @@ def document_page(request: Request, actor: Actor, side: Side, document_id: str, 
         "patient": accounts.get_patient(c.uow, actor, side.patient_id),
         "categories": dossier_content.categories(lang),
         "folders": [] if side.pro else service.list_folders(c, actor, side.patient_id),
-        "own": side.pro and actor.subject_id.removeprefix("rpps:") == doc.view.author.rpps,
+        "own": side.pro and actor.subject_id == doc.view.deposited_by,
     }
     if doc.preview == "text":
         _, chunks = service.open_content(c, actor, side.patient_id, document_id, download=False)
