@@ -77,6 +77,7 @@ bench: install-dev
 	@command -v wrk >/dev/null || scripts/apt-install.sh wrk
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/provision.py
+	$(BIN)/python bench/dossier.py
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) .pytest_cache .mypy_cache .ruff_cache

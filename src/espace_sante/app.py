@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -31,6 +32,10 @@ def create_app(container: Container | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         scheduler = c.start_worker() if c.settings.run_worker_in_process else None
+        # Why: what exists at startup (modules, metadata, templates) lives as long as the
+        # process; left in the collected generations, every full collection walks it again
+        # (100–150 ms pauses, the list's p99 at 80 ms → 27 ms frozen, bench/dossier.py).
+        gc.freeze()
         yield
         if scheduler is not None:
             scheduler.shutdown(wait=False)

@@ -97,8 +97,9 @@ def professional_actor(session: Session, professional: Professional) -> Actor:
     grants: dict[str, LegalBasis] = {}
     blocked: set[str] = set()
     # Why the state: professionals never reach a closed (archived) or deleted space.
-    rows = session.scalars(
-        select(CareRelationship)
+    # Columns, not ORM objects: resolved at every request, for hundreds of patients.
+    rows = session.execute(
+        select(CareRelationship.patient_id, CareRelationship.role)
         .join(Patient, Patient.id == CareRelationship.patient_id)
         .where(
             CareRelationship.rpps == professional.rpps,

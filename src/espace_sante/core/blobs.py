@@ -294,8 +294,13 @@ class EncryptedBlobs:
     def put(self, session: Session, patient_id: str, chunks: Iterable[bytes], *,
             now: datetime) -> BlobInfo:
         """Returns the size and SHA-256 of the plaintext, as the patient knows the file."""
+        return self.put_with(self.keyring.data_key(session, patient_id, now=now), patient_id,
+                             chunks)
+
+    def put_with(self, data_key: bytes, patient_id: str, chunks: Iterable[bytes]) -> BlobInfo:
+        """``put`` with the space's data key already in hand, so that a large file is
+        written outside any database transaction."""
         key = new_blob_key(patient_id)
-        data_key = self.keyring.data_key(session, patient_id, now=now)
         digest = _Digest()
         self.store.put(key, encrypt_stream(data_key, key.encode(), digest.tap(chunks)))
         return digest.info(key)

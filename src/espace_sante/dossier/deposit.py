@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from espace_sante.accounts.service import nir_of, professional_in_directory
 from espace_sante.core import policy
 from espace_sante.core.actors import Actor
+from espace_sante.core.blobs import BlobInfo
 from espace_sante.core.errors import DomainError, InvalidInput, NotFound
 from espace_sante.core.policy import Action, Resource
 from espace_sante.dossier import cda, content, notices
@@ -171,40 +172,53 @@ def _described(actor: Actor, inspection: content.Inspection, metadata: Metadata 
 
 
 def _store(svc: Services, actor: Actor, ready: list[_Ready]) -> list[DocumentView]:
+    """Files first, each outside any transaction (a 100 MB upload must not hold the
+    database's write lock, nor the space's audit chain); then one unit of work for the
+    rows. Whatever fails, the files written go."""
     now, keys = svc.clock.now(), list[tuple[str, str]]()
-    with svc.uow(actor) as uow:
-        try:
+    try:
+        files = [_write(svc, actor, r, keys, now) for r in ready]
+        with svc.uow(actor) as uow:
             repo = DocumentRepository(uow)
             documents = []
-            for r in ready:
+            for r, (blob, preview) in zip(ready, files, strict=True):
                 with _Named(r.deposit.label):
-                    documents.append(_store_one(svc, actor, repo, r, keys, now))
+                    documents.append(_add_row(actor, repo, r, blob, preview, now))
             for r, document in zip(ready, documents, strict=True):
                 if document.source in (SourceKind.PROFESSIONAL, SourceKind.ORGANISATION):
                     notices.new_document(uow.session, document.patient_id, r.metadata.flags,
                                          now=now)
             uow.commit()
-        except BaseException:
-            for patient_id, key in keys:
-                forget_blobs(svc, patient_id, [key])
-            raise
+    except BaseException:
+        for patient_id, key in keys:
+            forget_blobs(svc, patient_id, [key])
+        raise
     return [view_of(d) for d in documents]
 
 
-def _store_one(svc: Services, actor: Actor, repo: DocumentRepository, r: _Ready,
-               keys: list[tuple[str, str]], now: datetime) -> Document:
+def _write(svc: Services, actor: Actor, r: _Ready, keys: list[tuple[str, str]],
+           now: datetime) -> tuple[BlobInfo, str | None]:
+    patient_id = r.deposit.patient_id
+    with svc.uow(actor) as uow:  # a short one: the space's key, created on first use
+        data_key = svc.blobs.keyring.data_key(uow.session, patient_id, now=now)
+        uow.commit()
+    blob = svc.blobs.put_with(data_key, patient_id, _read(r.received.path))
+    keys.append((patient_id, blob.key))
+    preview = None
+    if r.preview is not None:
+        preview = svc.blobs.put_with(data_key, patient_id, _read(r.preview)).key
+        keys.append((patient_id, preview))
+    return blob, preview
+
+
+def _add_row(actor: Actor, repo: DocumentRepository, r: _Ready, blob: BlobInfo,
+             preview_key: str | None, now: datetime) -> Document:
     patient_id, session = r.deposit.patient_id, repo.session
     repo.authorize_create(patient_id)
     old = (_replaceable(repo, actor, patient_id, r.deposit.replaces_id)
            if r.deposit.replaces_id else None)
     _check_patient(session, r.inspection, patient_id)
     _check_unique(session, patient_id, r.metadata.unique_id)
-    blob = svc.blobs.put(session, patient_id, _read(r.received.path), now=now)
-    keys.append((patient_id, blob.key))
-    preview_key = None
-    if r.preview is not None:
-        preview_key = svc.blobs.put(session, patient_id, _read(r.preview), now=now).key
-        keys.append((patient_id, preview_key))
     author = _named_author(session, r.author, actor)
     document = _row(actor, replace(r, author=author), blob.key, preview_key, now)
     if r.metadata.folder_id:

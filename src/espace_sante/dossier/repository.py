@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from espace_sante.core.errors import NotFound
 from espace_sante.core.policy import Action, Resource
@@ -82,8 +82,10 @@ class DocumentRepository:
         self._uow.authorize(Action.SEARCH, Resource.DOCUMENT, patient_id)
         where = self._filters(patient_id, query)
         total = self.session.scalar(select(func.count()).select_from(Document).where(*where))
+        # The extracted text (up to 100,000 characters) serves the filter, not the list.
         stmt = (
-            select(Document).where(*where).order_by(*_SORTS[query.sort])
+            select(Document).options(defer(Document.search_text)).where(*where)
+            .order_by(*_SORTS[query.sort])
             .limit(min(query.count, MAX_PAGE)).offset(query.offset))
         return list(self.session.scalars(stmt)), int(total or 0)
 
