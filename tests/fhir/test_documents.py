@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
+from fhir.resources.R4B.documentreference import DocumentReference
 from sqlalchemy import func, select
 
 from espace_sante.bootstrap import Container
@@ -159,6 +160,8 @@ def test_search_pages_and_sorts(demo: Container, fhir_client: TestClient,
     page = fhir_client.get("/fhir/DocumentReference", headers=headers, params={
         "patient": space, "_sort": "-date", "_count": "2"}).json()
     assert page["total"] == 3 and len(page["entry"]) == 2
+    for entry in page["entry"]:  # the server validates the first entry only
+        DocumentReference.model_validate(entry["resource"])
     titles = [e["resource"]["content"][0]["attachment"]["title"] for e in page["entry"]]
     assert titles == ["doc 2", "doc 1"]
     [next_link] = [link["url"] for link in page["link"] if link["relation"] == "next"]

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 
 from espace_sante.bootstrap import Container
 from espace_sante.core.actors import ANONYMOUS
 from espace_sante.core.errors import NotFound, NotSupported
 from espace_sante.fhir.errors import NotAcceptable, UnknownType
 from espace_sante.fhir.router import handle
+from espace_sante.fhir.validate import validated_searchset
 from tests.fhir.support import ins, patient_of
 from tests.helpers import CAMILLE, THOMAS, actor_of, person_session
 
@@ -45,3 +47,13 @@ def test_metadata_without_http(demo: Container) -> None:
     status, statement = handle(demo, ANONYMOUS, "GET", ["metadata"], [])
     assert (status, statement["resourceType"]) == (200, "CapabilityStatement")
     assert statement["date"] == "2026-11-22T09:00:00Z"  # the test clock, not the wall clock
+
+
+def test_a_searchset_is_validated_by_its_envelope_and_first_entry() -> None:
+    good = {"resourceType": "Basic", "id": "a", "code": {"text": "x"}}
+    bundle = {"resourceType": "Bundle", "type": "searchset", "total": 2,
+              "entry": [{"resource": good}, {"resource": {**good, "id": "b"}}]}
+    assert [e["resource"]["id"] for e in validated_searchset(bundle)["entry"]] == ["a", "b"]
+    broken = {**bundle, "entry": [{"resource": {**good, "code": "not a concept"}}] * 2}
+    with pytest.raises(ValidationError):
+        validated_searchset(broken)

@@ -259,6 +259,8 @@ def _pdf_text(reader: PdfReader) -> str:
     parts, total = [], 0
     for page in islice(reader.pages, MAX_PDF_PAGES):
         text = page.extract_text() or ""
+        # A page's images are read (and cached) with its resources: let them go.
+        reader.resolved_objects.clear()
         parts.append(text)
         total += len(text)
         if total >= MAX_TEXT:

@@ -25,7 +25,7 @@ from espace_sante.fhir.interactions import (
 )
 from espace_sante.fhir.registry import RESOURCES, TRANSACTION
 from espace_sante.fhir.search import Params, checked
-from espace_sante.fhir.validate import validated
+from espace_sante.fhir.validate import validated, validated_searchset
 
 Answer = tuple[int, dict[str, Any] | RawContent]
 NO_PARAMS: frozenset[str] = frozenset()
@@ -81,7 +81,7 @@ def _type_level(
     found = support.search(services, actor, query)
     if not isinstance(found, SearchPage):
         found = SearchPage(found, len(found), 0, len(found))
-    return 200, validated(searchset(fhir_base(services), support.type, found, query))
+    return 200, validated_searchset(searchset(fhir_base(services), support.type, found, query))
 
 
 def _instance_level(
