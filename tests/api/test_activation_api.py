@@ -49,12 +49,31 @@ def test_activation_creates_the_account_then_sign_in_works(
         nadia, email="Nadia.Leroy@Example.org", password=PASSWORD))
     assert response.status_code == 201
     assert response.json() == {"state": "active", "email": "nadia.leroy@example.org",
-                               "next": "/connexion"}
+                               "phone": None, "next": "/connexion"}
     assert space(demo, nadia.patient_id).state == "active"
     challenge = demo.authenticator.start_person_login("nadia.leroy@example.org", PASSWORD,
                                                       "testclient")
     demo.authenticator.finish_person_login(
         challenge.token, last_code(demo, "nadia.leroy@example.org"), "testclient")
+
+
+def test_activation_by_mobile_then_sign_in_by_sms(api: TestClient, demo: Container) -> None:
+    mobile = "+33712345678"
+    n = make_pending(demo, email=None, phone=mobile)
+    both = api.post("/api/activation", json=_body(n, email="n@example.org", phone=mobile,
+                                                  password=PASSWORD))
+    assert both.status_code == 422 and both.json()["field"] == "email"
+    response = api.post("/api/activation", json=_body(n, phone="07 12 34 56 78",
+                                                      password=PASSWORD))
+    assert response.status_code == 201, response.text
+    assert response.json() == {"state": "active", "email": None, "phone": mobile,
+                               "next": "/connexion"}
+    assert isinstance(demo.clock, FrozenClock)
+    demo.clock.advance(timedelta(seconds=1))
+    challenge = demo.authenticator.start_person_login(mobile, PASSWORD, "testclient")
+    assert challenge.channel == "sms"
+    demo.authenticator.finish_person_login(challenge.token, last_code(demo, mobile),
+                                           "testclient")
 
 
 def test_refusals_are_problem_documents_in_both_languages(

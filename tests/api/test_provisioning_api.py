@@ -3,6 +3,7 @@ insurer's system client with the ``system/Provisioning.c`` scope, the run's summ
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -10,7 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from espace_sante.accounts import provisioning
 from espace_sante.accounts.models import Patient, ProvisioningRun
+from espace_sante.accounts.provisioning_runs import finish_run
 from espace_sante.api import provisioning as provisioning_api
 from espace_sante.app import create_app
 from espace_sante.bootstrap import Container
@@ -84,6 +87,46 @@ def test_the_insurer_imports_a_register_and_follows_the_run(
     assert again.json()["id"] == run["id"] and _count(demo, Patient) == before + 3
 
 
+def test_an_import_is_followed_by_the_file_hash_while_it_runs(
+    api: TestClient, demo: Container, bearer: Bearer, register: bytes,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    auth, sha256 = bearer(), hashlib.sha256(register).hexdigest()
+    assert api.get(f"/api/provisioning?sha256={sha256}", headers=auth).status_code == 404
+    seen: list[dict[str, object]] = []
+
+    def follow_then_finish(*args: object) -> None:
+        # The POST is still running: a second client, as the insurer's poller would be.
+        poller = TestClient(api.app, base_url=BASE_URL)
+        seen.append(poller.get(f"/api/provisioning?sha256={sha256.upper()}",
+                               headers=auth).json())
+        finish_run(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(provisioning, "finish_run", follow_then_finish)
+    done = api.post("/api/provisioning?file_name=lot-43.ndjson", content=register,
+                    headers=auth | NDJSON).json()
+    [during] = seen
+    assert (during["id"], during["status"], during["lines_done"], during["created"]) == (
+        done["id"], "running", 4, 3)
+    after = api.get(f"/api/provisioning?sha256={sha256}", headers=auth)
+    assert after.status_code == 200 and after.json() == done
+    assert done["status"] == "finished" and done["file_sha256"] == sha256
+
+
+def test_following_by_hash_is_for_the_insurer_and_operators_only(
+    api: TestClient, demo: Container, bearer: Bearer, register: bytes
+) -> None:
+    api.post("/api/provisioning", content=register, headers=bearer() | NDJSON)
+    url = f"/api/provisioning?sha256={hashlib.sha256(register).hexdigest()}"
+    assert api.get(url, headers=bearer("system/Provisioning.r")).status_code == 200
+    assert api.get(url, headers=bearer("system/Provisioning.c", "chd-demoville")
+                   ).status_code == 404
+    assert api.get(url, headers={"Authorization": "Bearer nope"}).status_code == 401
+    assert api.get("/api/provisioning?sha256=abc", headers=bearer()).status_code == 422
+    api.cookies.set("es_session", person_session(demo, CAMILLE))
+    assert api.get(url).status_code == 404
+
+
 def test_the_body_is_streamed_in_chunks(api: TestClient, bearer: Bearer,
                                         register: bytes) -> None:
     def chunks() -> Iterator[bytes]:
@@ -141,3 +184,4 @@ def test_the_api_is_documented(api: TestClient) -> None:
     paths = api.get("/openapi.json").json()["paths"]
     assert "application/x-ndjson" in paths["/api/provisioning"]["post"]["requestBody"]["content"]
     assert "get" in paths["/api/provisioning/runs/{run_id}"]
+    assert paths["/api/provisioning"]["get"]["parameters"][0]["name"] == "sha256"

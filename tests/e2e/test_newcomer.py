@@ -90,6 +90,29 @@ def test_a_newcomer_activates_his_space_and_lands_at_home(
     assert_accessible(page)
 
 
+def test_a_newcomer_without_e_mail_activates_by_sms(page: Page, server: LiveServer) -> None:
+    base, mobile = server.url, "+33612345678"
+    nadia = make_pending(server.container, email=None, phone=mobile)
+    page.goto(f"{base}/activer")
+    fill_identity(page, nadia, activation_code(page, base, mobile))
+    page.get_by_role("button", name="Continuer").click()
+    expect(page).to_have_url(f"{base}/activer/compte?par=sms")
+    expect(page.get_by_label("Adresse e-mail")).to_have_count(0)
+    assert_accessible(page)
+    page.get_by_label("Numéro de mobile").fill("06 12 34 56 78")
+    page.get_by_label("Mot de passe", exact=True).fill("Une phrase de passe solide")
+    page.get_by_label("Confirmation du mot de passe").fill("Une phrase de passe solide")
+    page.get_by_role("button", name="Activer mon espace").click()
+
+    expect(page).to_have_url(f"{base}/connexion/code")
+    expect(page.locator("#envoi")).to_contain_text("par SMS au numéro +33 6 •• •• •• 78")
+    assert_accessible(page)
+    page.get_by_label("Code à 6 chiffres").fill(one_time_code(page, base, mobile))
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page).to_have_url(f"{base}/accueil")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Bonjour Nadia Leroy")
+
+
 def test_a_newcomer_opposes_gets_the_proof_then_changes_her_mind(
     page: Page, server: LiveServer, tmp_path: Path
 ) -> None:

@@ -21,7 +21,7 @@ from espace_sante.core.clock import FrozenClock
 from espace_sante.core.errors import Conflict, InvalidInput, TooManyAttempts
 from espace_sante.core.notify import OutboxMessage
 from tests.helpers import CAMILLE, last_code
-from tests.newcomers import Newcomer, latest_code, make_pending, nir, space
+from tests.newcomers import CODE, Newcomer, latest_code, latest_message, make_pending, nir, space
 
 PASSWORD = "un mot de passe assez long"
 SOURCE = "192.0.2.10"
@@ -311,3 +311,105 @@ def test_a_parent_activating_gets_the_children_he_declared(container: Container)
         (done.account_id, "legal_representative", "parent")]
     assert actor.basis_for(child.patient_id) == "legal_representation"
     assert len(events) == 1 and events[0].actor_id == done.account_id
+
+
+# -- by SMS: a register line with a phone and no e-mail ---------------------------------
+
+MOBILE = "+33612345678"
+
+
+def _by_sms(c: Container, n: Newcomer, phone: str = "06 12 34 56 78",
+            code: str | None = None) -> activation.Activated:
+    return activate(c.factory, c.settings, c.clock, nir=n.nir, code=code or n.code,
+                    vitale_serial_or_birth_date=n.second_item, phone=phone,
+                    password=PASSWORD, source=SOURCE)
+
+
+def _sms_code(c: Container) -> str:
+    return last_code(c, MOBILE)
+
+
+def test_a_newcomer_with_a_phone_only_activates_and_signs_in_by_sms(
+    container: Container,
+) -> None:
+    n = make_pending(container, email=None, phone=MOBILE)
+    assert CODE.search(latest_message(container, MOBILE).body)  # the notice came by SMS
+    assert _check(container, n).sms_suggested
+    done = _by_sms(container, n)
+    assert (done.email, done.phone, done.identifier) == (None, MOBILE, MOBILE)
+    assert space(container, n.patient_id).state == "active"
+    assert _events(container, n.patient_id)[-1].detail == "activated by the holder, by SMS"
+    _advance(container, timedelta(seconds=1))  # the login code is the latest SMS
+    auth = container.authenticator
+    challenge = auth.start_person_login("06.12.34.56.78", PASSWORD, SOURCE)
+    assert challenge.channel == "sms"
+    sms = latest_message(container, MOBILE)
+    assert sms.channel == "sms" and "Votre code de connexion" in sms.body
+    actor = auth.resolve(auth.finish_person_login(challenge.token, _sms_code(container), SOURCE))
+    assert actor is not None and actor.own_patient_id == n.patient_id
+    with container.factory() as session:
+        account = session.get(Account, done.account_id)
+        assert account is not None and account.last_login_at == container.clock.now()
+        assert (account.email, account.phone, account.otp_channel) == (None, MOBILE, "sms")
+        assert audit.verify(session)[1] is None
+
+
+def test_sms_codes_have_the_limits_of_e_mailed_ones(container: Container) -> None:
+    from espace_sante.accounts.auth import BAD_CODE, BAD_CREDENTIALS, CODE_MAX_ATTEMPTS
+
+    n = make_pending(container, email=None, phone=MOBILE)
+    _by_sms(container, n)
+    auth = container.authenticator
+    with pytest.raises(type(BAD_CREDENTIALS)):  # an unknown number answers like an address
+        auth.start_person_login("07 00 00 00 00", PASSWORD, SOURCE)
+    _advance(container, timedelta(seconds=1))
+    challenge = auth.start_person_login(MOBILE, PASSWORD, SOURCE)
+    right = _sms_code(container)
+    wrong = f"{(int(right) + 1) % 1_000_000:06d}"
+    for _ in range(CODE_MAX_ATTEMPTS):
+        with pytest.raises(type(BAD_CODE)):
+            auth.finish_person_login(challenge.token, wrong, SOURCE)
+    with pytest.raises(type(BAD_CODE)):  # the challenge died: the right code is too late
+        auth.finish_person_login(challenge.token, right, SOURCE)
+
+
+@pytest.mark.parametrize(("email", "phone", "field"), [
+    (None, "01 23 45 67 89", "phone"),  # a landline receives no SMS
+    (None, "pas un numéro", "phone"),
+    ("nadia@example.org", "06 12 34 56 78", "email"),  # one or the other
+    (None, None, "email"),
+])
+def test_unfit_numbers_are_refused_before_any_check(
+    container: Container, email: str | None, phone: str | None, field: str
+) -> None:
+    n = make_pending(container, email=None, phone=MOBILE)
+    with pytest.raises(InvalidInput) as bad:
+        activate(container.factory, container.settings, container.clock, nir=n.nir,
+                 code=n.code, vitale_serial_or_birth_date=n.second_item, email=email,
+                 phone=phone, password=PASSWORD, source=SOURCE)
+    assert bad.value.details["field"] == field
+    assert [c.attempts for c in _codes(container, n.patient_id)] == [0]
+
+
+def test_a_number_belongs_to_one_account(container: Container) -> None:
+    first = make_pending(container, email=None, phone=MOBILE)
+    second = make_pending(container, "1850375056123", email=None, phone="+33698765432")
+    _by_sms(container, first)
+    with pytest.raises(Conflict) as taken:
+        _by_sms(container, second, phone="+33 6 12 34 56 78")
+    assert taken.value.details["field"] == "phone"
+    assert _accounts(container) == 1 and space(container, second.patient_id).state == "pending"
+
+
+def test_an_unconfirmed_number_is_replaced_by_an_address(container: Container) -> None:
+    n = make_pending(container, email=None, phone=MOBILE)
+    first = _by_sms(container, n, phone="06 12 34 56 79")  # mistyped
+    _new_code(container, n)
+    second = _activate(container, n, code=latest_code(container, MOBILE))
+    assert second.account_id == first.account_id
+    assert (second.email, second.phone) == ("nadia.leroy@example.org", None)
+    with container.factory() as session:
+        account = session.get(Account, second.account_id)
+        assert account is not None and account.otp_channel == "email"
+    assert container.authenticator.start_person_login(
+        second.email or "", PASSWORD, SOURCE).channel == "email"

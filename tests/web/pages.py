@@ -69,24 +69,27 @@ def alert(response: Response) -> str:
 
 
 def start_login(web: TestClient, c: Container, email: str,
-                password: str = demo_data.DEMO_PASSWORD) -> Response:
+                password: str = demo_data.DEMO_PASSWORD, *, back_to: str | None = None,
+                ) -> Response:
+    """The first step; ``back_to``: the ``next`` the form carries (as a link gives it)."""
     if isinstance(c.clock, FrozenClock):
         c.clock.advance(timedelta(seconds=1))  # so "the latest code" is unambiguous
-    return web.post("/connexion", data={"email": email, "password": password,
-                                        "csrf_token": csrf(web)})
+    data = {"email": email, "password": password, "csrf_token": csrf(web)}
+    return web.post("/connexion", data=data | ({"next": back_to} if back_to else {}))
 
 
 def send_code(web: TestClient, code: str) -> Response:
     return web.post("/connexion/code", data={"code": code, "csrf_token": web.cookies["es_csrf"]})
 
 
-def sign_in(web: TestClient, c: Container, email: str) -> Response:
+def sign_in(web: TestClient, c: Container, email: str, *, back_to: str | None = None,
+            lands_on: str = "/accueil") -> Response:
     """The whole two-step sign-in; returns the response that sets the session."""
-    first = start_login(web, c, email)
+    first = start_login(web, c, email, back_to=back_to)
     assert first.status_code == 303, first.text
     response = send_code(web, last_code(c, email))
     assert response.status_code == 303, response.text
-    assert response.headers["location"] == "/accueil"
+    assert response.headers["location"] == lands_on
     return response
 
 

@@ -101,6 +101,49 @@ def test_activation_then_first_sign_in_lands_on_the_home_page(
     assert "Bonjour Nadia Leroy" in web.get("/accueil").text
 
 
+def test_activation_by_sms_then_first_sign_in_with_the_number(
+    web: TestClient, demo: Container
+) -> None:
+    mobile = "+33612345678"
+    newcomer = make_pending(demo, email=None, phone=mobile)  # the register's line: a phone
+    first = identity(web, "/activer", newcomer)
+    assert first.headers["location"] == "/activer/compte?par=sms"
+    form = web.get(first.headers["location"]).text
+    assert "Étape 2 sur 2 : numéro de mobile et mot de passe" in form
+    assert re.search(r'<input id="phone" name="phone" type="tel"', form)
+    assert 'id="email"' not in form and 'href="/activer/compte"' in form
+    landline = web.post("/activer/compte", data={
+        "par": "sms", "phone": "01 23 45 67 89", "password": PASSWORD, "password_again": PASSWORD,
+        "csrf_token": web.cookies["es_csrf"]})
+    assert landline.status_code == 422 and alert(landline).startswith("Numéro de mobile invalide")
+    assert re.search(r'<input id="phone"[^>]*aria-invalid="true"', landline.text, re.S)
+    assert 'value="01 23 45 67 89"' in landline.text
+    assert isinstance(demo.clock, FrozenClock)
+    demo.clock.advance(timedelta(seconds=1))  # the sign-in code is the latest SMS
+    done = web.post("/activer/compte", data={
+        "par": "sms", "phone": "06 12 34 56 78", "password": PASSWORD,
+        "password_again": PASSWORD, "csrf_token": web.cookies["es_csrf"]})
+    assert done.status_code == 303 and done.headers["location"] == "/connexion/code"
+    code_page = html.unescape(web.get("/connexion/code").text)
+    assert "par SMS au numéro +33 6 •• •• •• 78" in code_page and mobile not in code_page
+    assert send_code(web, last_code(demo, mobile)).headers["location"] == "/accueil"
+    assert "Bonjour Nadia Leroy" in web.get("/accueil").text
+    # Later sign-ins: the number, typed as people write it, then a code by SMS.
+    web.post("/deconnexion", data={"csrf_token": web.cookies["es_csrf"]})
+    demo.clock.advance(timedelta(seconds=1))
+    again = web.post("/connexion", data={"email": "06 12 34 56 78", "password": PASSWORD,
+                                         "csrf_token": csrf(web)})
+    assert again.headers["location"] == "/connexion/code"
+    assert send_code(web, last_code(demo, mobile)).headers["location"] == "/accueil"
+
+
+def test_an_address_holder_may_choose_sms_instead(web: TestClient, nadia: Newcomer) -> None:
+    identity(web, "/activer", nadia)
+    form = web.get("/activer/compte").text
+    assert 'id="email"' in form and 'href="/activer/compte?par=sms"' in form
+    assert 'id="phone"' in web.get("/activer/compte?par=sms").text
+
+
 def test_a_wrong_item_gets_the_generic_message_and_the_code_is_not_shown_again(
     web: TestClient, nadia: Newcomer
 ) -> None:

@@ -421,12 +421,12 @@ def test_the_medecin_traitant_sees_a_masked_document_an_authorised_pro_does_not(
     assert web.get(f"{pro_url}/{document_id}/contenu").status_code == 404
 
 
-def test_a_professional_on_the_patient_pages_goes_to_his_own(
+def test_a_professional_has_his_own_pages_not_the_patients(
     web: TestClient, demo: Container
 ) -> None:
-    as_professional(web, demo, DR_DURAND)
-    url = base(demo, CAMILLE)
-    assert web.get(url).headers["location"] == f"/pro/patients/{space_of(demo, CAMILLE)}/documents"
+    as_professional(web, demo, DR_DURAND)  # even the médecin traitant: his pages are /pro
+    assert web.get(base(demo, CAMILLE)).status_code == 404
+    assert web.get(f"/pro/patients/{space_of(demo, CAMILLE)}/documents").status_code == 200
 
 
 def test_a_professional_adds_replaces_and_deletes_his_document(
@@ -514,7 +514,7 @@ def test_a_professional_cannot_delete_the_patients_document(
 def test_the_professional_pages_are_for_professionals(web: TestClient, demo: Container) -> None:
     sign_in(web, demo, CAMILLE)
     refused = web.get(f"/pro/patients/{space_of(demo, CAMILLE)}/documents")
-    assert refused.status_code == 403
+    assert refused.status_code == 404  # not even his own space's id is confirmed there
 
 
 # -- the English catalogue ------------------------------------------------------------------

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import base64
+import html
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlencode
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -17,6 +20,7 @@ from espace_sante.bootstrap import Container, build
 from espace_sante.core.clock import FrozenClock
 from espace_sante.settings import Settings
 from tests.helpers import CAMILLE, JEANNE, last_code
+from tests.unit.test_redirects import UNSAFE_NEXT
 from tests.web.pages import (
     alert,
     csrf,
@@ -176,3 +180,40 @@ def test_production_cookies_are_secure_and_the_outbox_page_is_gone(
             assert "Secure" in set_cookie_header(done, "es_session")
     finally:
         c.engine.dispose()
+
+
+HISTORY = "/espaces/un-espace/historique?page=2"
+
+
+def test_next_brings_the_person_back_after_both_steps(
+    web: TestClient, demo: Container
+) -> None:
+    form = web.get(f"/connexion?{urlencode({'next': HISTORY})}")
+    assert html.unescape(form.text).count(f'name="next" value="{HISTORY}"') == 1
+    start_login(web, demo, CAMILLE, back_to=HISTORY)
+    code_page = web.get("/connexion/code").text
+    # Starting again keeps the way back.
+    assert f'href="/connexion?{urlencode({"next": HISTORY})}"' in code_page
+    done = send_code(web, last_code(demo, CAMILLE))
+    assert done.status_code == 303 and done.headers["location"] == HISTORY
+    assert "es_session" in web.cookies
+
+
+@pytest.mark.parametrize("target", UNSAFE_NEXT)
+def test_an_unsafe_next_is_ignored(web: TestClient, demo: Container, target: str) -> None:
+    form = web.get("/connexion", params={"next": target})
+    assert form.status_code == 200 and 'name="next"' not in form.text
+    start_login(web, demo, CAMILLE, back_to=target)
+    done = send_code(web, last_code(demo, CAMILLE))
+    assert done.headers["location"] == "/accueil"
+
+
+def test_a_tampered_pending_login_cannot_redirect_elsewhere(
+    web: TestClient, demo: Container
+) -> None:
+    start_login(web, demo, CAMILLE, back_to=HISTORY)
+    token, channel, hint, _ = web.cookies["es_login"].split(".")
+    evil = base64.urlsafe_b64encode(b"//evil.example").decode().rstrip("=")
+    web.cookies.set("es_login", f"{token}.{channel}.{hint}.{evil}", path="/connexion",
+                    domain="127.0.0.1")
+    assert send_code(web, last_code(demo, CAMILLE)).headers["location"] == "/accueil"

@@ -8,6 +8,7 @@ import re
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 from fastapi.testclient import TestClient
@@ -214,12 +215,17 @@ def test_accepting_an_invitation_from_its_link(web: TestClient, demo: Container)
     post(web, f"{settings_url(demo, JEANNE)}/aidants", email=PAUL, until=next_year(demo))
     web.post("/deconnexion", data={"csrf_token": web.cookies["es_csrf"]})
     link = f"/invitations/{invitation_token(demo, PAUL)}"
-    signed_out = text(web.get(link))
-    assert "Jeanne Dubois vous invite à devenir aidant de l'espace santé de Jeanne Dubois" \
-        in signed_out
-    assert "p•••d@exemple.fr" in signed_out and 'href="/connexion"' in signed_out
-    sign_in(web, demo, PAUL)
-    assert "Accepter l'invitation" in web.get(link).text
+    # Signed out, the link leads to the sign-in form, which brings the invitee back.
+    signed_out = web.get(link)
+    assert signed_out.status_code == 303
+    assert signed_out.headers["location"] == f"/connexion?{urlencode({'next': link})}"
+    form = web.get(signed_out.headers["location"])
+    assert f'<input type="hidden" name="next" value="{link}">' in form.text
+    assert "vous reviendrez ensuite à la page que vous vouliez ouvrir" in text(form)
+    sign_in(web, demo, PAUL, back_to=link, lands_on=link)
+    page = text(web.get(link))
+    assert "Jeanne Dubois vous invite à devenir aidant de l'espace santé de Jeanne Dubois" in page
+    assert "p•••d@exemple.fr" in page and "Accepter l'invitation" in page
     accepted = post(web, link)
     assert accepted.status_code == 200
     assert "C'est fait : vous êtes désormais aidant" in text(accepted)

@@ -1,11 +1,14 @@
 """Activation of a space by its holder, and new activation codes.
 
 Activation: the NIR, a live code and the second identifying item (``identification``),
-then an e-mail and a password. The account is created, the code used, the space
-``active``. The e-mail is *not* trusted yet: the person goes on with the ordinary
-two-step sign-in, whose one-time code sent to that address proves it (no second
-mechanism to keep). Until that first sign-in the account is "unconfirmed": if the address
-was mistyped, a new code and a new activation replace it (``last_login_at`` tells).
+then an e-mail address *or* a mobile number, and a password. The account is created, the
+code used, the space ``active``. The address or number is *not* trusted yet: the person
+goes on with the ordinary two-step sign-in, whose one-time code, e-mailed or sent by SMS,
+proves it (no second mechanism to keep). A person with a mobile and no e-mail (the
+register often has only a phone for the elderly) thus signs in with his number and gets
+his codes by SMS, under the same limits. Until that first sign-in the account is
+"unconfirmed": if the address or number was mistyped, a new code and a new activation
+replace it (``last_login_at`` tells).
 
 A space opened by default at the end of its window (``default_opening``) has no account:
 activating it works the same, without the state change.
@@ -49,6 +52,7 @@ from espace_sante.accounts.models import (
     SpaceState,
 )
 from espace_sante.accounts.opposition import holder_actor, reopen
+from espace_sante.accounts.phones import can_receive_sms, to_e164
 from espace_sante.accounts.secrets import MIN_PASSWORD_LENGTH, hash_password
 from espace_sante.core import audit
 from espace_sante.core.clock import Clock
@@ -66,6 +70,23 @@ EMAIL_TAKEN = Conflict(
 )
 BAD_EMAIL = InvalidInput("Adresse e-mail invalide.", "Invalid e-mail address.",
                          {"field": "email"})
+PHONE_TAKEN = Conflict(
+    "Ce numéro de mobile est déjà celui d'un autre compte : choisissez-en un autre.",
+    "This mobile number already belongs to another account: choose another one.",
+    {"field": "phone"},
+)
+BAD_PHONE = InvalidInput(
+    "Numéro de mobile invalide : un numéro français en 06 ou 07, ou un numéro étranger "
+    "commençant par +.",
+    "Invalid mobile number: a French number starting with 06 or 07, or a foreign number "
+    "starting with +.",
+    {"field": "phone"},
+)
+ONE_OR_THE_OTHER = InvalidInput(
+    "Indiquez soit une adresse e-mail, soit un numéro de mobile.",
+    "Give either an e-mail address or a mobile number.",
+    {"field": "email"},
+)
 BAD_PASSWORD = InvalidInput(
     f"Le mot de passe doit compter au moins {MIN_PASSWORD_LENGTH} caractères.",
     f"The password must have at least {MIN_PASSWORD_LENGTH} characters.",
@@ -81,13 +102,33 @@ class Newcomer:
     first_name: str
     display_name: str
     state: str
+    sms_suggested: bool = False  # the register gave a phone and no e-mail address
+
+
+@dataclass(frozen=True)
+class Identifier:
+    """What a person signs in with and gets his one-time codes at: an e-mail address or
+    a mobile number (E.164), one of the two."""
+
+    email: str | None
+    phone: str | None
+
+    @property
+    def channel(self) -> str:
+        return "email" if self.email else "sms"
 
 
 @dataclass(frozen=True)
 class Activated:
     patient_id: str
     account_id: str
-    email: str
+    email: str | None
+    phone: str | None
+
+    @property
+    def identifier(self) -> str:
+        """What to sign in with: the address, or the mobile number."""
+        return self.email or self.phone or ""
 
 
 def check_activation(factory: sessionmaker[Session], settings: Settings, clock: Clock, *,
@@ -102,16 +143,20 @@ def check_activation(factory: sessionmaker[Session], settings: Settings, clock: 
                               second_item=vitale_serial_or_birth_date, now=now)
         _ensure_activatable(session, attempt, patient, now)
         session.commit()  # the source's attempt stays counted
-        return Newcomer(patient.id, patient.first_name, patient.display_name, patient.state)
+        sms = patient.contact_email is None and patient.contact_phone is not None
+        return Newcomer(patient.id, patient.first_name, patient.display_name, patient.state,
+                        sms_suggested=sms)
 
 
 def activate(factory: sessionmaker[Session], settings: Settings, clock: Clock, *, nir: str,
-             code: str, vitale_serial_or_birth_date: str, email: str, password: str,
-             source: str) -> Activated:
+             code: str, vitale_serial_or_birth_date: str, password: str, source: str,
+             email: str | None = None, phone: str | None = None) -> Activated:
     """Check the three items again, then create the account and open the space, all in one
-    transaction: a failure leaves nothing half-made."""
+    transaction: a failure leaves nothing half-made. ``email`` or ``phone`` (not both):
+    where the first sign-in's code goes, and what the person signs in with."""
     parsed = parse_nir(nir)
-    email = check_new_credentials(email, password)
+    identifier = check_new_identifier(email, phone)
+    check_new_password(password)
     password_hash = hash_password(password)  # slow: before the transaction, not inside it
     attempt = Attempt(source, "activate", "tentative d'activation")
     with factory() as session:
@@ -119,10 +164,11 @@ def activate(factory: sessionmaker[Session], settings: Settings, clock: Clock, *
         patient, code_row = identify(session, settings, attempt, nir=parsed, code=code,
                                      second_item=vitale_serial_or_birth_date, now=now)
         account = _ensure_activatable(session, attempt, patient, now)
-        if _email_taken(session, email, account):
+        if _taken(session, identifier, account):
             session.commit()  # only the attempt's count
-            raise EMAIL_TAKEN
-        account, detail = _set_account(session, patient, account, email, password_hash, now)
+            raise _taken_error(identifier)
+        account, detail = _set_account(session, patient, account, identifier, password_hash,
+                                       now)
         code_row.used_at = now
         if patient.state == SpaceState.PENDING:
             patient.state, patient.activated_at = SpaceState.ACTIVE, now
@@ -131,18 +177,30 @@ def activate(factory: sessionmaker[Session], settings: Settings, clock: Clock, *
         actor = grants.person_actor(session, account, now=now)
         record(session, actor, "activate", patient.id, audit.Outcome.SUCCESS, at=now,
                detail=detail)
-        _commit(session)
-        return Activated(patient.id, account.id, account.email)
+        _commit(session, identifier)
+        return Activated(patient.id, account.id, account.email, account.phone)
 
 
-def check_new_credentials(email: str, password: str) -> str:
-    """The address (trimmed, lower-case) and password a person chooses; raises if unfit."""
-    email = email.strip().lower()
-    if len(email) > 254 or not _EMAIL.match(email):
+def check_new_identifier(email: str | None, phone: str | None) -> Identifier:
+    """The address (trimmed, lower-case) or the mobile number (E.164) a person chooses;
+    raises if unfit, or if both or neither are given."""
+    if (email is None) == (phone is None):
+        raise ONE_OR_THE_OTHER
+    if phone is not None:
+        e164 = to_e164(phone)
+        if e164 is None or not can_receive_sms(e164):
+            raise BAD_PHONE
+        return Identifier(None, e164)
+    assert email is not None
+    address = email.strip().lower()
+    if len(address) > 254 or not _EMAIL.match(address):
         raise BAD_EMAIL
+    return Identifier(address, None)
+
+
+def check_new_password(password: str) -> None:
     if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
         raise BAD_PASSWORD
-    return email
 
 
 def holder_account(session: Session, patient_id: str) -> Account | None:
@@ -168,35 +226,46 @@ def _ensure_activatable(session: Session, attempt: Attempt, patient: Patient,
     return account
 
 
-def _email_taken(session: Session, email: str, own: Account | None) -> bool:
-    other = session.scalar(select(Account.id).where(func.lower(Account.email) == email))
+def _taken(session: Session, identifier: Identifier, own: Account | None) -> bool:
+    same = (Account.phone == identifier.phone if identifier.phone
+            else func.lower(Account.email) == identifier.email)
+    other = session.scalar(select(Account.id).where(same))
     return other is not None and (own is None or other != own.id)
 
 
-def _set_account(session: Session, patient: Patient, account: Account | None, email: str,
-                 password_hash: str, now: datetime) -> tuple[Account, str]:
+def _taken_error(identifier: Identifier) -> Conflict:
+    return PHONE_TAKEN if identifier.phone else EMAIL_TAKEN
+
+
+def _set_account(session: Session, patient: Patient, account: Account | None,
+                 identifier: Identifier, password_hash: str,
+                 now: datetime) -> tuple[Account, str]:
     if account is not None:
-        # Never signed in: the address may have been mistyped. The new activation wins, and
-        # codes sent to the old address die with their challenges.
+        # Never signed in: the address or number may have been mistyped. The new activation
+        # wins, and codes sent to the old one die with their challenges.
         session.execute(delete(LoginChallenge).where(LoginChallenge.account_id == account.id))
-        account.email, account.password_hash = email, password_hash
+        account.email, account.phone = identifier.email, identifier.phone
+        account.otp_channel, account.password_hash = identifier.channel, password_hash
         return account, "account replaced before its first sign-in"
     detail = "activated by the holder" if patient.state == SpaceState.PENDING else (
         "first activation after the default opening")
-    account = Account(email=email, role=AccountRole.PERSON, patient_id=patient.id,
-                      display_name=patient.display_name, password_hash=password_hash,
-                      otp_channel="email", failed_logins=0, created_at=now)
+    if identifier.phone:
+        detail += ", by SMS"
+    account = Account(email=identifier.email, phone=identifier.phone, role=AccountRole.PERSON,
+                      patient_id=patient.id, display_name=patient.display_name,
+                      password_hash=password_hash, otp_channel=identifier.channel,
+                      failed_logins=0, created_at=now)
     session.add(account)
     return account, detail
 
 
-def _commit(session: Session) -> None:
+def _commit(session: Session, identifier: Identifier) -> None:
     try:
         session.commit()
     except IntegrityError:
-        # Another activation took the address between our check and our commit.
+        # Another activation took the address or number between our check and our commit.
         session.rollback()
-        raise EMAIL_TAKEN from None
+        raise _taken_error(identifier) from None
 
 
 def request_new_code(factory: sessionmaker[Session], settings: Settings, clock: Clock, *,

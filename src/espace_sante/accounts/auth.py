@@ -22,6 +22,7 @@ from espace_sante.accounts.models import (
     Professional,
     WebSession,
 )
+from espace_sante.accounts.phones import to_e164
 from espace_sante.accounts.secrets import (
     code_hash,
     new_code,
@@ -67,10 +68,12 @@ class Authenticator:
 
     # -- persons: password, then a one-time code ------------------------------------------
 
-    def start_person_login(self, email: str, password: str, source: str) -> Challenge:
+    def start_person_login(self, identifier: str, password: str, source: str) -> Challenge:
+        """``identifier``: the e-mail address, or the mobile number of an account activated
+        by SMS."""
         with self._factory() as session:
             self._throttle(session, source)
-            account = _find_account(session, email, AccountRole.PERSON)
+            account = _find_account(session, identifier, AccountRole.PERSON)
             if not self._check_password(session, account, password):
                 self._audit_failure(session, account, "wrong password or locked", source)
                 session.commit()
@@ -100,11 +103,11 @@ class Authenticator:
                 expires_at=now + timedelta(minutes=self._settings.login_code_minutes),
             )
         )
-        channel = "sms" if account.otp_channel == "sms" and account.phone else "email"
+        channel, recipient = _code_destination(account)
         notify.enqueue(
             session,
             channel=channel,
-            recipient=account.phone if channel == "sms" else account.email,  # type: ignore[arg-type]
+            recipient=recipient,
             subject="Votre code de connexion Espace Santé",
             body=(
                 f"Votre code de connexion : {code}\nIl est valable "
@@ -306,10 +309,24 @@ class Authenticator:
                       limit=self._settings.source_max_attempts_per_minute)
 
 
-def _find_account(session: Session, email: str, role: AccountRole | None) -> Account | None:
-    account = session.scalar(
-        select(Account).where(func.lower(Account.email) == email.strip().lower())
-    )
+def _code_destination(account: Account) -> tuple[str, str]:
+    """Where the one-time code goes: the mobile if the person chose SMS (or has no
+    address), else the e-mail address."""
+    if account.phone and (account.otp_channel == "sms" or account.email is None):
+        return "sms", account.phone
+    assert account.email is not None, "an account has an e-mail address or a mobile number"
+    return "email", account.email
+
+
+def _find_account(session: Session, identifier: str, role: AccountRole | None) -> Account | None:
+    """By e-mail address, or by mobile number for a person who activated by SMS."""
+    if "@" in identifier:
+        where = func.lower(Account.email) == identifier.strip().lower()
+    elif (phone := to_e164(identifier)) is not None:
+        where = Account.phone == phone
+    else:
+        return None
+    account = session.scalar(select(Account).where(where))
     if account is not None and role is not None and account.role != role:
         return None
     return account

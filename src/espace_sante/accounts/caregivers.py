@@ -69,7 +69,7 @@ def revoke_caregiver(
         delegation.revoked_at = now
         repo.record("revoke", patient_id, delegation.id, DelegationKind.CAREGIVER)
         caregiver = uow.session.get(Account, delegation.account_id)
-        if caregiver is not None:
+        if caregiver is not None and caregiver.email:
             notices.send(uow.session, [caregiver.email], _revoked_notice(actor),
                          patient_id=patient_id, now=now)
         uow.commit()

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from pydantic import BaseModel
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from espace_sante.accounts import space_notices as notices
@@ -94,6 +95,53 @@ def invite_tutor(
         return view
 
 
+TUTOR_INVITATIONS_SHOWN = 100
+
+
+class TutorInvitationRow(BaseModel):
+    space_name: str  # the protected person, as the operator named him by his NIR
+    invitee_email: str
+    sent_at: datetime
+    expires_at: datetime
+    sent_by: str
+
+
+class PendingTutorInvitations(BaseModel):
+    total: int
+    rows: list[TutorInvitationRow]  # the most recent first, at most TUTOR_INVITATIONS_SHOWN
+
+
+def pending_tutor_invitations(
+    uow_factory: UowFactory, actor: Actor, *, limit: int = TUTOR_INVITATIONS_SHOWN
+) -> PendingTutorInvitations:
+    """The tutor invitations still awaiting their tutor, for the operators who send them
+    (same check as ``invite_tutor``). Names and addresses, nothing of any space's content;
+    the listing itself is audited on the shared chain, as it names protected persons."""
+    if actor.kind is not ActorKind.OPERATOR:
+        raise NotFound.default()
+    with uow_factory(actor) as uow:
+        waiting = (Invitation.kind == InvitationKind.TUTOR, *pending(uow.clock.now()))
+        total = uow.session.scalar(select(func.count()).select_from(Invitation)
+                                   .where(*waiting)) or 0
+        found = uow.session.execute(
+            select(Invitation, Patient, Account.display_name)
+            .join(Patient, Patient.id == Invitation.patient_id)
+            .join(Account, Account.id == Invitation.invited_by)
+            .where(*waiting).order_by(Invitation.created_at.desc()).limit(limit)
+        ).all()
+        rows = [TutorInvitationRow(space_name=patient.display_name,
+                                   invitee_email=invitation.invitee_email,
+                                   sent_at=invitation.created_at,
+                                   expires_at=invitation.expires_at, sent_by=sender)
+                for invitation, patient, sender in found]
+        uow.record(audit.Entry(
+            action="search", resource_kind="invitation", patient_id=None, resource_id=None,
+            outcome=audit.Outcome.SUCCESS, legal_basis=LegalBasis.OPERATOR_MANDATE,
+            detail=f"pending tutor invitations: {total}"))
+        uow.commit()
+        return PendingTutorInvitations(total=total, rows=rows)
+
+
 # -- coming of age (a scheduled job) ----------------------------------------------------
 
 
@@ -133,7 +181,8 @@ def _hand_over(factory: sessionmaker[Session], clock: Clock, patient_id: str) ->
         ).with_for_update()))
         if not ending:
             return 0
-        representatives = [a.email for d in ending if (a := session.get(Account, d.account_id))]
+        representatives = [a.email for d in ending
+                           if (a := session.get(Account, d.account_id)) and a.email]
         for delegation in ending:
             delegation.revoked_at = now
         for invitation in session.scalars(select(Invitation).where(

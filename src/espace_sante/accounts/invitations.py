@@ -192,7 +192,7 @@ def _acceptor(session: Session, actor: Actor, invitation: Invitation) -> Account
     own = session.get(Patient, account.patient_id) if account.patient_id else None
     if own is None or own.state != SpaceState.ACTIVE or account.password_hash is None:
         raise NOT_ACTIVATED
-    if account.email.strip().lower() != invitation.invitee_email.strip().lower():
+    if (account.email or "").strip().lower() != invitation.invitee_email.strip().lower():
         raise WRONG_PERSON
     return account
 

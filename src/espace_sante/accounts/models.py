@@ -108,10 +108,19 @@ class Patient(Base):
 
 
 class Account(Base):
+    """A person's or a staff member's account. A person signs in with his e-mail address
+    or his mobile number (E.164), whichever he verified at activation; at least one is set."""
+
     __tablename__ = "accounts"
+    __table_args__ = (
+        # Partial, as most accounts have no phone; unique, as it identifies at sign-in.
+        Index("uq_accounts_phone", "phone", unique=True,
+              postgresql_where=text("phone IS NOT NULL"),
+              sqlite_where=text("phone IS NOT NULL")),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    email: Mapped[str] = mapped_column(String(254), unique=True)
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
     phone: Mapped[str | None] = mapped_column(String(20))
     role: Mapped[str] = mapped_column(String(16), default=AccountRole.PERSON)
     display_name: Mapped[str] = mapped_column(String(200))

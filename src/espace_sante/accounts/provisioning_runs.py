@@ -116,3 +116,20 @@ def run_status(factory: sessionmaker[Session], clock: Clock, actor: Actor,
     """A run and its progress, for the insurer's client or an operator."""
     authorize_reading(factory, clock, actor)
     return run_view(factory, run_id[:36])
+
+
+def run_of_file(factory: sessionmaker[Session], clock: Clock, actor: Actor,
+                sha256: str) -> RunView:
+    """The run of a file, found by the SHA-256 of its bytes, for the same readers as
+    ``run_status``. Why: the import's answer comes only at its end, and its id with it;
+    the sender knows the file's hash from the start, so he can follow a long import
+    while it runs (the run exists once the body is received and checked)."""
+    authorize_reading(factory, clock, actor)
+    with factory() as session:
+        run_id = session.scalar(
+            select(ProvisioningRun.id).where(ProvisioningRun.file_sha256 == sha256.lower())
+            .order_by(ProvisioningRun.started_at).limit(1)
+        )
+    if run_id is None:
+        raise NotFound.default()
+    return run_view(factory, run_id)

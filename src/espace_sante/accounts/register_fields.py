@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from espace_sante.accounts.ins import Nir, check_traits, parse_nir
+from espace_sante.accounts.phones import to_e164
 from espace_sante.core.errors import InvalidInput
 from espace_sante.core.notify import Channel
 
@@ -24,10 +25,7 @@ _NAME = re.compile(r"^[^\W\d_]+(?:[ '\-.]+[^\W\d_]+)*\.?$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _PLACE = re.compile(r"^(?:\d{5}|2[AB]\d{3})$")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s.]{2,}$")
-_FRENCH_PHONE = re.compile(r"^(?:\+33|0033|0)([1-9]\d{8})$")
-_PHONE = re.compile(r"^\+[1-9]\d{7,14}$")
 _VITALE = re.compile(r"^[0-9A-Z]{6,20}$")
-_SEPARATORS = re.compile(r"[\s.\-()]")
 
 
 class Bad(Exception):
@@ -188,13 +186,10 @@ def _email(value: str) -> str:
 
 
 def _phone(value: str) -> str:
-    compact = _SEPARATORS.sub("", value)
-    french = _FRENCH_PHONE.match(compact)
-    if french:
-        return f"+33{french.group(1)}"
-    if not _PHONE.match(compact):
+    e164 = to_e164(value)
+    if e164 is None:
         raise Bad("phone", "numéro de téléphone invalide.", "invalid phone number.")
-    return compact
+    return e164
 
 
 def _address(value: str) -> str:

@@ -47,14 +47,10 @@ def day(moment: datetime, lang: str = "fr") -> str:
 
 def holder_emails(session: Session, patient_id: str, now: datetime) -> list[str]:
     """The holder (his account, else the register's contact) and his legal
-    representatives in force: whoever must hear of what happens to the space."""
-    emails = list(
-        session.scalars(
-            select(Account.email).where(
-                Account.patient_id == patient_id, Account.role == AccountRole.PERSON
-            )
-        )
-    )
+    representatives in force: whoever must hear of what happens to the space. Accounts
+    activated by SMS have no address and are not reached here."""
+    emails = [email for email in session.scalars(select(Account.email).where(
+        Account.patient_id == patient_id, Account.role == AccountRole.PERSON)) if email]
     if not emails:
         contact = session.scalar(select(Patient.contact_email).where(Patient.id == patient_id))
         emails += [contact] if contact else []
@@ -72,7 +68,7 @@ def representative_emails(session: Session, patient_id: str, now: datetime) -> l
             or_(Delegation.valid_until.is_(None), Delegation.valid_until > now),
         )
     )
-    return list(session.scalars(stmt))
+    return [email for email in session.scalars(stmt) if email]
 
 
 def send(

@@ -33,15 +33,20 @@ class WithCode(Identity):
 
 
 class ActivationIn(WithCode):
-    email: str = Field(max_length=254)
+    email: str | None = Field(None, max_length=254, description="The account's e-mail "
+                              "address: give it or ``phone``, not both.")
+    phone: str | None = Field(None, max_length=32, description="A mobile number instead of "
+                              "an address (06/07 or +…): the person then signs in with it "
+                              "and gets his one-time codes by SMS.")
     password: str = Field(min_length=1, max_length=256, description="At least 12 characters.")
 
 
 class ActivationOut(BaseModel):
     state: str = "active"
-    email: str
-    next: str = Field("/connexion", description="Sign in as usual: the one-time code sent "
-                      "to the address verifies it.")
+    email: str | None
+    phone: str | None = Field(description="E.164, when the account was activated by SMS.")
+    next: str = Field("/connexion", description="Sign in as usual, with the address or the "
+                      "number: the one-time code sent there verifies it.")
 
 
 class Accepted(BaseModel):
@@ -57,13 +62,13 @@ class OppositionOut(BaseModel):
 
 
 @router.post("/activation", status_code=201, summary="Activate a space and create its "
-             "holder's account (NIR, code, second item, e-mail, password)")
+             "holder's account (NIR, code, second item, e-mail or mobile, password)")
 def activate_space(request: Request, body: ActivationIn) -> ActivationOut:
     c = container(request)
     done = activate(c.factory, c.settings, c.clock, nir=body.nir, code=body.code,
                     vitale_serial_or_birth_date=body.second_item, email=body.email,
-                    password=body.password, source=_source(request))
-    return ActivationOut(email=done.email)
+                    phone=body.phone, password=body.password, source=_source(request))
+    return ActivationOut(email=done.email, phone=done.phone)
 
 
 @router.post("/activation/new-code", status_code=202, summary="Send a new activation code "

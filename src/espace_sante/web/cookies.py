@@ -1,5 +1,5 @@
-"""The browser cookies of sign-in: the pending login (between the password and the code)
-and the session.
+"""The browser cookies of sign-in: the pending login (between the password and the code,
+with the page to go back to afterwards) and the session.
 
 Both are HttpOnly (no script reads them) and SameSite=Lax (sent when arriving from a
 link, never by another site's form); Secure in production. The session cookie has no
@@ -24,7 +24,19 @@ LOGIN_PATH = "/connexion"  # the pending login is only ever read by the code pag
 class PendingLogin:
     token: str
     channel: str  # "email" or "sms"
-    hint: str  # the masked address, shown so the person knows where to look
+    hint: str  # the masked address or number, shown so the person knows where to look
+    next: str | None = None  # a path of this site to land on once signed in (redirects.py)
+
+
+def _b64(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def _unb64(value: str) -> str:
+    try:
+        return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return ""
 
 
 def _secure(request: Request) -> bool:
@@ -32,25 +44,23 @@ def _secure(request: Request) -> bool:
 
 
 def set_pending_login(request: Request, response: Response, pending: PendingLogin) -> None:
-    hint = base64.urlsafe_b64encode(pending.hint.encode()).decode().rstrip("=")
     minutes = container(request).settings.login_code_minutes
     # The token alphabet (URL-safe base64) has no ".", so the value splits unambiguously.
+    value = ".".join((pending.token, pending.channel, _b64(pending.hint),
+                      _b64(pending.next or "")))
     response.set_cookie(
-        LOGIN_COOKIE, f"{pending.token}.{pending.channel}.{hint}", max_age=minutes * 60,
+        LOGIN_COOKIE, value, max_age=minutes * 60,
         path=LOGIN_PATH, httponly=True, samesite="lax", secure=_secure(request),
     )
 
 
 def read_pending_login(request: Request) -> PendingLogin | None:
     token, _, rest = request.cookies.get(LOGIN_COOKIE, "").partition(".")
-    channel, _, hint = rest.partition(".")
+    channel, _, rest = rest.partition(".")
+    hint, _, next_ = rest.partition(".")
     if not token or channel not in ("email", "sms"):
         return None
-    try:
-        text = base64.urlsafe_b64decode(hint + "=" * (-len(hint) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError):
-        text = ""
-    return PendingLogin(token, channel, text)
+    return PendingLogin(token, channel, _unb64(hint), _unb64(next_) or None)
 
 
 def clear_pending_login(request: Request, response: Response) -> None:

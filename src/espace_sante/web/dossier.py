@@ -20,7 +20,13 @@ from starlette.datastructures import QueryParams
 
 from espace_sante.accounts import service as accounts
 from espace_sante.core.actors import Actor, ActorKind, LegalBasis
-from espace_sante.core.errors import DomainError, InvalidInput, TooLarge, UnsupportedContent
+from espace_sante.core.errors import (
+    DomainError,
+    InvalidInput,
+    NotFound,
+    TooLarge,
+    UnsupportedContent,
+)
 from espace_sante.dossier import service
 from espace_sante.dossier.codes import (
     PATIENT_MAX_BYTES,
@@ -181,8 +187,8 @@ def list_page(request: Request, actor: Actor, side: Side, *, status_code: int = 
 def documents(request: Request, actor: MaybeActor, patient_id: str) -> Response:
     if not actor.is_authenticated:
         return to_sign_in(request)
-    if actor.kind is ActorKind.PROFESSIONAL:
-        return see_other(f"/pro/patients/{patient_id}/documents")
+    if actor.kind is ActorKind.PROFESSIONAL:  # his pages are under /pro
+        raise NotFound.default()
     return list_page(request, actor, patient_side(actor, patient_id))
 
 
@@ -322,8 +328,8 @@ DOCUMENT = "/espaces/{patient_id}/documents/{document_id}"
 def document(request: Request, actor: MaybeActor, patient_id: str, document_id: str) -> Response:
     if not actor.is_authenticated:
         return to_sign_in(request)
-    if actor.kind is ActorKind.PROFESSIONAL:
-        return see_other(f"/pro/patients/{patient_id}/documents/{document_id}")
+    if actor.kind is ActorKind.PROFESSIONAL:  # his pages are under /pro
+        raise NotFound.default()
     return document_page(request, actor, patient_side(actor, patient_id), document_id)
 
 

@@ -11,7 +11,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
 from espace_sante.core.actors import Actor, ActorKind
-from espace_sante.core.errors import DomainError
+from espace_sante.core.errors import DomainError, NotFound
 from espace_sante.dossier import service
 from espace_sante.dossier.service import Upload
 from espace_sante.dossier.views import Flags, Metadata
@@ -29,7 +29,6 @@ from espace_sante.web.dossier import (
     parse_day,
     upload_page,
 )
-from espace_sante.web.pro_login import NOT_A_PROFESSIONAL
 
 router = APIRouter(include_in_schema=False)
 
@@ -38,8 +37,8 @@ DOCUMENT = f"{DOCUMENTS}/{{document_id}}"
 
 
 def pro_side(actor: Actor, patient_id: str) -> Side:
-    if actor.kind is not ActorKind.PROFESSIONAL:
-        raise NOT_A_PROFESSIONAL
+    if actor.kind is not ActorKind.PROFESSIONAL:  # a patient id is never confirmed here
+        raise NotFound.default()
     return Side(patient_id, f"/pro/patients/{patient_id}/documents", pro=True)
 
 

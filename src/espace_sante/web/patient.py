@@ -15,6 +15,7 @@ from espace_sante.core.uow import UowFactory
 from espace_sante.gateway.actor import SESSION_COOKIE, MaybeActor, container
 from espace_sante.web import cookies, i18n, labels
 from espace_sante.web.login import see_other
+from espace_sante.web.redirects import sign_in_url
 from espace_sante.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -60,9 +61,10 @@ def home_url(actor: Actor) -> str | None:
     return "/staff" if actor.kind in _STAFF else "/accueil"
 
 
-def to_sign_in(request: Request) -> Response:
-    """Not signed in (or the session ended): straight to the form, not an error page."""
-    response = see_other("/connexion")
+def to_sign_in(request: Request, back_to: str | None = None) -> Response:
+    """Not signed in (or the session ended): straight to the form, not an error page;
+    with ``back_to``, the form brings the person back there once signed in."""
+    response = see_other(sign_in_url(back_to))
     if request.cookies.get(SESSION_COOKIE):
         cookies.end_session(request, response)  # a dead cookie is of no further use
     return response

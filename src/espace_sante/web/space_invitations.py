@@ -13,6 +13,7 @@ from espace_sante.gateway.actor import MaybeActor, container
 from espace_sante.web import csrf, space_labels
 from espace_sante.web.labels import mask_email
 from espace_sante.web.patient import to_sign_in
+from espace_sante.web.redirects import sign_in_url
 from espace_sante.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -30,6 +31,7 @@ def _invitation_page(request: Request, actor: Actor, token: str, *,
         "masked_email": mask_email(status.invitee_email), "dates": space_labels.Dates(lang),
         "role": space_labels.invitation_role(status.kind, lang),
         "may_accept": actor.kind is ActorKind.PATIENT,
+        "sign_in_url": sign_in_url(f"/invitations/{token}"),
     }
     code = 410 if status.state in ("expired", "cancelled") else 200
     if error is not None:
@@ -39,13 +41,19 @@ def _invitation_page(request: Request, actor: Actor, token: str, *,
 
 @router.get("/invitations/{token}")
 def invitation(request: Request, actor: MaybeActor, token: str) -> Response:
+    if not actor.is_authenticated:
+        # The e-mailed link, opened signed out: sign in, then come back here to accept.
+        # A link that no longer works says so at once: signing in would not help.
+        status = invitations.invitation_status(container(request).uow, actor, token)
+        if status.state == "pending":
+            return to_sign_in(request, request.url.path)
     return _invitation_page(request, actor, token)
 
 
 @router.post("/invitations/{token}", dependencies=Checked)
 def accept(request: Request, actor: MaybeActor, token: str) -> Response:
     if not actor.is_authenticated:
-        return to_sign_in(request)
+        return to_sign_in(request, request.url.path)
     try:
         accepted = invitations.accept_invitation(container(request).uow, actor, token)
     except (Forbidden, Conflict, invitations.Unusable) as error:

@@ -3,7 +3,8 @@
 Operators and the referencing commission never read medical data: their page shows who
 they are and the tools of their role, nothing about any patient. The operator's console
 shows the register imports, the number of spaces per state and the pending requests
-(counts only, from ``accounts.provisioning_console``).
+(counts only, from ``accounts.provisioning_console``), and links to the operator's pages:
+oppositions (``operator_opposition``) and tutor invitations (``operator_tutors``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from fastapi.responses import Response
 from espace_sante.accounts.provisioning_console import operator_console
 from espace_sante.core.actors import ActorKind
 from espace_sante.gateway.actor import MaybeActor, container
-from espace_sante.web import cookies, csrf, i18n, labels
+from espace_sante.web import cookies, csrf, i18n, labels, operator_tutors
 from espace_sante.web.login import SIGN_IN_FAILURES, see_other
 from espace_sante.web.patient import home_url
 from espace_sante.web.render import render
@@ -73,6 +74,10 @@ def staff_home(request: Request, actor: MaybeActor) -> Response:
         }
     return render(request, "staff.html", context, actor=actor)
 
+
+# The operator's tools live under /staff too: included here, so the pages' router needs
+# no line for them.
+router.include_router(operator_tutors.router)
 
 # The states of a space as the console names them (French message ids, see i18n).
 STATES = {
