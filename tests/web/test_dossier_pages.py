@@ -25,11 +25,10 @@ from espace_sante.core import notify
 from espace_sante.core.clock import FrozenClock
 from espace_sante.dossier.codes import DOC_TYPES
 from espace_sante.web import dossier, dossier_content
-from espace_sante.web.render import TEMPLATES, env
 from tests.helpers import CAMILLE, DR_DURAND, DR_LEFEVRE, JEANNE, THOMAS, professional_session
 from tests.integration.people import child_space, space_of
 from tests.web.pages import alert, csrf, sign_in
-from tests.web.test_labels import english_catalogue
+from tests.web.test_labels import english_catalogue, template_messages
 
 OUR_TEMPLATES = ("dossier/list.html", "dossier/_rows.html", "dossier/_badges.html",
                  "dossier/upload.html", "dossier/document.html",
@@ -520,18 +519,6 @@ def test_the_professional_pages_are_for_professionals(web: TestClient, demo: Con
 # -- the English catalogue ------------------------------------------------------------------
 
 
-def template_messages() -> set[str]:
-    found: set[str] = set()
-    for name in OUR_TEMPLATES:
-        for _, _, message in env.extract_translations(  # type: ignore[attr-defined]
-            (TEMPLATES / name).read_text()
-        ):
-            msgid = message[0] if isinstance(message, tuple) else message
-            if msgid:
-                found.add(msgid)
-    return found
-
-
 def python_messages() -> set[str]:
     tables = (dossier.DONE, dossier_content.STATUSES, dossier_content.SOURCES,
               dossier_content.FORMATS)
@@ -539,7 +526,7 @@ def python_messages() -> set[str]:
             | {t.display for t in DOC_TYPES.values()})
 
 
-@pytest.mark.parametrize("message", sorted(template_messages() | python_messages()))
+@pytest.mark.parametrize("message", sorted(template_messages(OUR_TEMPLATES) | python_messages()))
 def test_every_dossier_message_has_an_english_translation(message: str) -> None:
     translated = english_catalogue().get(message)
     assert translated, f"no English for {message!r}"

@@ -23,9 +23,9 @@ OUR_TEMPLATES = (
 )
 
 
-def template_messages() -> set[str]:
+def template_messages(names: tuple[str, ...] = OUR_TEMPLATES) -> set[str]:
     found: set[str] = set()
-    for name in OUR_TEMPLATES:
+    for name in names:
         for _, _, message in env.extract_translations(  # type: ignore[attr-defined]
             (TEMPLATES / name).read_text()
         ):

@@ -28,6 +28,7 @@ from espace_sante.core.actors import Actor
 from espace_sante.core.blobs import BlobInfo
 from espace_sante.core.errors import DomainError, InvalidInput, NotFound
 from espace_sante.core.policy import Action, Resource
+from espace_sante.core.services import Services
 from espace_sante.dossier import cda, content, notices
 from espace_sante.dossier.codes import (
     DOC_TYPES,
@@ -41,7 +42,6 @@ from espace_sante.dossier.codes import (
 from espace_sante.dossier.models import Document
 from espace_sante.dossier.repository import DocumentRepository
 from espace_sante.dossier.support import (
-    Services,
     Upload,
     author_of,
     checked_metadata,

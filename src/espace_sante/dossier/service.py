@@ -20,13 +20,13 @@ from espace_sante.core import policy
 from espace_sante.core.actors import Actor, ActorKind
 from espace_sante.core.errors import InvalidInput, NotFound
 from espace_sante.core.policy import Action, Resource
+from espace_sante.core.services import Services
 from espace_sante.dossier import cda, content
 from espace_sante.dossier.codes import SYSTEM_MAX_BYTES, Category, Format, Status
 from espace_sante.dossier.deposit import Deposit, add_document, add_documents
 from espace_sante.dossier.models import Document, DocumentLink, Folder
 from espace_sante.dossier.repository import DocumentQuery, DocumentRepository
 from espace_sante.dossier.support import (
-    Services,
     Upload,
     checked_metadata,
     forget_blobs,

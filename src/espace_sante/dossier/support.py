@@ -7,34 +7,17 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Protocol
 
 from espace_sante.core import policy
 from espace_sante.core.actors import Actor, ActorKind
-from espace_sante.core.blobs import EncryptedBlobs
-from espace_sante.core.clock import Clock
 from espace_sante.core.errors import InvalidInput
-from espace_sante.core.uow import UnitOfWork
+from espace_sante.core.services import Services
 from espace_sante.dossier.codes import DOC_TYPES, Category, Format, SourceKind, Status
 from espace_sante.dossier.models import Document
 from espace_sante.dossier.views import Author, DocumentView, Flags, Metadata
-from espace_sante.settings import Settings
 
 log = logging.getLogger(__name__)
 TITLE_MAX = 255
-
-
-class Services(Protocol):
-    @property
-    def settings(self) -> Settings: ...
-
-    @property
-    def clock(self) -> Clock: ...
-
-    @property
-    def blobs(self) -> EncryptedBlobs: ...
-
-    def uow(self, actor: Actor) -> UnitOfWork: ...
 
 
 @dataclass(frozen=True)

@@ -6,31 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from espace_sante.core.actors import Actor
-from espace_sante.core.blobs import EncryptedBlobs
-from espace_sante.core.clock import Clock
-from espace_sante.core.uow import UnitOfWork
-from espace_sante.settings import Settings
 
-
-class Services(Protocol):
-    """What the FHIR layer needs from the wiring (``bootstrap.Container`` provides it).
-    Narrower than ``gateway.ports.Services`` on purpose: resolving who is calling is the
-    HTTP adapter's job, so the layer needs no authenticator nor token service."""
-
-    @property
-    def settings(self) -> Settings: ...
-
-    @property
-    def clock(self) -> Clock: ...
-
-    @property
-    def blobs(self) -> EncryptedBlobs: ...
-
-    def uow(self, actor: Actor) -> UnitOfWork: ...
-
+# The FHIR layer needs what the bricks' use cases need; resolving who calls is the HTTP
+# adapter's job, so no authenticator nor token service.
+from espace_sante.core.services import Services as Services
 
 Resource = dict[str, Any]
 
