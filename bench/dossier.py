@@ -8,6 +8,7 @@ Dr Durand's professional session (policy and audit as in production):
 2. the peak server RSS growth while one ~100 MB PDF is uploaded (/proc VmRSS and VmHWM);
 3. PDF ingestion through ``POST /api/spaces/{id}/documents``: 1 client, then 4 clients on
    4 spaces, then 4 clients on one space, the same ~200 MB of 0.2-5 MB PDFs each time;
+   then 4 clients on 4 spaces against a server of one process per core (production);
 4. list and search latency with wrk on the space holding 2,000 of the 200,000 documents.
 
 Writes the key "dossier" of bench/report.json and appends to bench/dossier-report.md.
@@ -228,10 +229,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(env: dict[str, str], port: int, log: Path) -> Iterator[int]:
-    """The real server (``espace-sante serve``, one process); yields its pid."""
+def server(env: dict[str, str], port: int, log: Path, workers: int = 1) -> Iterator[int]:
+    """The real server (``espace-sante serve``, one process unless ``workers``); yields
+    its pid (with workers, the supervisor's)."""
     with log.open("wb") as out:
-        proc = subprocess.Popen([str(BIN / "espace-sante"), "serve", "--port", str(port)],
+        proc = subprocess.Popen([str(BIN / "espace-sante"), "serve", "--port", str(port),
+                                 "--workers", str(workers)],
                                 env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
         try:
             deadline = time.monotonic() + 30
@@ -429,6 +432,25 @@ def measure(c: Container, base: str, token: str, pid: int, spaces: dict[str, str
             "documents_after": count(c, Document)}
 
 
+def per_core(env: dict[str, str], data_dir: Path, spaces: dict[str, str],
+             others: list[str], files: list[Path], token: str) -> dict[str, Any]:
+    """Ingestion again with one server process per core, as in production (stateless
+    web processes behind a balancer); the server's CPU is not summed over processes."""
+    cores = os.cpu_count() or 1
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**env, "ESPACE_SANTE_BASE_URL": base}
+    four = [spaces["Thomas"], spaces["Jeanne"], spaces["Léa"], others[0]]
+    results = {}
+    with server(env, port, data_dir / "server-workers.log", workers=cores) as pid:
+        time.sleep(2)  # every worker up
+        name = f"4 clients, 4 spaces, {cores} server processes"
+        jobs = [[(s, f) for f in files[k::4]] for k, s in enumerate(four)]
+        results[name] = ingest(base, token, pid, jobs)
+        print(f"  ingestion, {name}: {results[name]['mb_s']:.1f} MB/s", flush=True)
+    return results
+
+
 def run_suite(label: str, url: str, data_dir: Path, files: list[Path], big: Path,
               args: argparse.Namespace) -> dict[str, Any]:
     print(f"{label}:", flush=True)
@@ -452,6 +474,7 @@ def run_suite(label: str, url: str, data_dir: Path, files: list[Path], big: Path
         token = c.authenticator.professional_login(DR_DURAND)
         with server(env, port, data_dir / "server.log") as pid:
             figures = measure(c, base, token, pid, spaces, others, files, big, args)
+        figures["ingestion"].update(per_core(env, data_dir, spaces, others, files, token))
     finally:
         c.engine.dispose()
     return {"disk_write_mb_s": disk, "seed": seeded, **figures}
