@@ -4,7 +4,6 @@ CI-SIS test patient (the INS every CDA example names)."""
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 from fpdf import FPDF
 from sqlalchemy import select
@@ -15,8 +14,9 @@ from espace_sante.core.actors import Actor, ActorKind, LegalBasis
 from espace_sante.dossier import service as dossier
 from espace_sante.dossier.views import DocumentView, Flags, Metadata
 from tests.helpers import CAMILLE, DR_DURAND, actor_of, person_session, professional_session
+from tests.shared_data import CDA
 
-CDA_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "cda"
+CDA_DIR = CDA
 CISIS_NIR = "279035121518989"  # the CI-SIS examples' test patient
 HOSPITAL = "chd-demoville"
 DOCUMENT_SCOPES = frozenset({"system/DocumentReference.crs", "system/Binary.r",

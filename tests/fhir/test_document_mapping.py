@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,8 +31,9 @@ from espace_sante.fhir.mapping.document import (
     incoming_document,
 )
 from espace_sante.fhir.validate import validated
+from tests.shared_data import PDSM
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "pdsm4dmp"
+DATA = PDSM
 BASE = "https://espace-sante.example/fhir"
 # The examples' NIR is a placeholder whose key is wrong (it should be 11): the tests give
 # the same 13 digits with the right key, and check the placeholder itself is refused.

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,8 +19,9 @@ from espace_sante.fhir.mapping.patient import (
     patient_resource,
 )
 from espace_sante.fhir.validate import validated
+from tests.shared_data import FRCORE
 
-FR_CORE_EXAMPLE = Path("/work/shared/data/frcore/Patient-FRCorePatientExample.json")
+FR_CORE_EXAMPLE = FRCORE / "Patient-FRCorePatientExample.json"
 
 
 def view(**changes: Any) -> PatientView:

@@ -6,15 +6,15 @@ from __future__ import annotations
 import base64
 import copy
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from espace_sante.fhir.errors import BadRequest
 from espace_sante.fhir.mhd import MAX_DOCUMENTS, binary_resource, parse_provide_bundle
+from tests.shared_data import PDSM
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "pdsm4dmp"
+DATA = PDSM
 ITI65 = "Bundle-example-td2-iti65-lot-soumission.json"
 REPLACEMENT = "Bundle-example-td2-1-remplacement.json"
 # The examples' NIR has a wrong key (see test_document_mapping): the right key here.

@@ -12,9 +12,10 @@ from markupsafe import escape
 from espace_sante.core.errors import InvalidInput, TooLarge, UnsupportedContent
 from espace_sante.dossier import cda
 from espace_sante.dossier.codes import Confidentiality, Format
+from tests.shared_data import CDA
 
 # tests/unit/dossier/ → the repository root is three levels up; the data sits beside it.
-DATA = (Path(__file__).resolve().parents[3] / ".." / "shared" / "data" / "cda").resolve()
+DATA = CDA
 SAMPLES = sorted(DATA.glob("*.xml"))
 EXPECTED_TYPES = {
     "BIO-CR-BIO": "11502-2", "CNAM-HR": "REMB", "DOC_NON_STRUCTURE": "11502-2",

@@ -18,8 +18,9 @@ from pypdf.actions import JavaScript
 from espace_sante.core.errors import InvalidInput, TooLarge, UnsupportedContent
 from espace_sante.dossier import content
 from espace_sante.dossier.codes import PATIENT_FORMATS, Format
+from tests.shared_data import CDA
 
-DATA = (Path(__file__).resolve().parents[3] / ".." / "shared" / "data" / "cda").resolve()
+DATA = CDA
 ALL = frozenset(Format)
 CDA_HEAD = '<ClinicalDocument xmlns="urn:hl7-org:v3">'
 
