@@ -283,3 +283,16 @@ def test_an_author_known_by_rpps_only_is_named_from_the_directory(demo: Containe
         demo, hospital(), space_of(demo, CAMILLE), dossier.Upload([pdf_bytes()]),
         Metadata("CR", "11488-4"), author=Author("", rpps=DR_DURAND))
     assert "Durand" in view.author.name and view.author.rpps == DR_DURAND
+
+
+def test_pages_offer_only_what_the_policy_allows(demo: Container) -> None:
+    space = space_of(demo, JEANNE)
+    expected = {  # upload, organise, download, delete, delete folders
+        "holder": (person(demo, JEANNE), (True, True, True, True, True)),
+        "caregiver": (person(demo, CAMILLE), (True, True, False, False, False)),
+        "médecin traitant": (professional(demo, DR_DURAND), (True, False, True, False, False)),
+        "unrelated": (professional(demo, PHARMACIST), (False, False, False, False, False)),
+    }
+    for who, (actor, flags) in expected.items():
+        o = dossier.offered(actor, space)
+        assert (o.upload, o.organise, o.download, o.delete, o.delete_folders) == flags, who

@@ -60,6 +60,7 @@ class SpaceLinks(BaseModel):
     history: bool
     settings: bool
     own_help: bool
+    documents: bool  # the space's dossier (its holder, representatives, caregivers)
 
 
 class AccessEntry(BaseModel):
@@ -131,6 +132,7 @@ def space_links(actor: Actor, patient_id: str) -> SpaceLinks:
         history=allowed(Action.READ, Resource.ACCESS_HISTORY),
         settings=allowed(Action.READ, Resource.SPACE),
         own_help=allowed(Action.READ, Resource.OWN_DELEGATION),
+        documents=allowed(Action.SEARCH, Resource.DOCUMENT),
     )
 
 

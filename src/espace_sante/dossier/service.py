@@ -46,6 +46,34 @@ class Page:
     query: DocumentQuery
 
 
+@dataclass(frozen=True)
+class Offered:
+    """What the pages may offer an actor in a space, so that no button leads to a refusal.
+    Asked of the policy, not audited: nothing is read here, and each action runs (and
+    audits) its own use case."""
+
+    upload: bool
+    organise: bool  # rename, recategorise, file, mask
+    download: bool
+    delete: bool  # any document (the holders); depositors delete their own anyway
+    delete_folders: bool
+
+
+def offered(actor: Actor, patient_id: str) -> Offered:
+    def allowed(action: Action, resource: Resource) -> bool:
+        return policy.decide(actor, action, resource, patient_id).allowed
+
+    kind = policy.acting_kind(actor.kind, actor.basis_for(patient_id))
+    holder = kind in (ActorKind.PATIENT, ActorKind.LEGAL_REPRESENTATIVE)
+    return Offered(
+        upload=allowed(Action.CREATE, Resource.DOCUMENT),
+        organise=allowed(Action.UPDATE, Resource.DOCUMENT),
+        download=allowed(Action.EXPORT, Resource.DOCUMENT_CONTENT),
+        delete=holder and allowed(Action.DELETE, Resource.DOCUMENT),
+        delete_folders=allowed(Action.DELETE, Resource.FOLDER),
+    )
+
+
 # -- reading -------------------------------------------------------------------------------
 
 

@@ -19,7 +19,7 @@ from markupsafe import Markup
 from starlette.datastructures import QueryParams
 
 from espace_sante.accounts import service as accounts
-from espace_sante.core.actors import Actor, ActorKind, LegalBasis
+from espace_sante.core.actors import Actor, ActorKind
 from espace_sante.core.errors import (
     DomainError,
     InvalidInput,
@@ -36,7 +36,7 @@ from espace_sante.dossier.codes import (
     SourceKind,
 )
 from espace_sante.dossier.repository import DocumentQuery
-from espace_sante.dossier.service import Changes, Upload
+from espace_sante.dossier.service import Changes, Offered, Upload
 from espace_sante.dossier.views import Flags, Metadata
 from espace_sante.gateway.actor import MaybeActor, container
 from espace_sante.web import csrf, dossier_content, i18n
@@ -67,19 +67,18 @@ DONE: Final[dict[str, str]] = {
     "dossier-cree": "Le dossier est créé.",
     "dossier-supprime": "Le dossier est supprimé ; ses documents sont conservés.",
 }
-_HOLDERS = frozenset({LegalBasis.OWN_SPACE, LegalBasis.LEGAL_REPRESENTATION})
 E = TypeVar("E", bound=StrEnum)
 
 
 @dataclass(frozen=True)
 class Side:
-    """Whose pages these are. ``holder`` only decides which buttons to offer (caregivers
-    may neither delete nor download): the use cases decide what is done."""
+    """Whose pages these are, and which buttons to offer (the dossier's ``offered``:
+    caregivers may neither delete nor download); the use cases decide what is done."""
 
     patient_id: str
     base: str
+    offer: Offered
     pro: bool = False
-    holder: bool = False
 
     @property
     def back(self) -> str:
@@ -88,7 +87,7 @@ class Side:
 
 def patient_side(actor: Actor, patient_id: str) -> Side:
     return Side(patient_id, f"/espaces/{patient_id}/documents",
-                holder=actor.basis_for(patient_id) in _HOLDERS)
+                service.offered(actor, patient_id))
 
 
 def lang_of(request: Request) -> str:

@@ -39,7 +39,8 @@ DOCUMENT = f"{DOCUMENTS}/{{document_id}}"
 def pro_side(actor: Actor, patient_id: str) -> Side:
     if actor.kind is not ActorKind.PROFESSIONAL:  # a patient id is never confirmed here
         raise NotFound.default()
-    return Side(patient_id, f"/pro/patients/{patient_id}/documents", pro=True)
+    return Side(patient_id, f"/pro/patients/{patient_id}/documents",
+                service.offered(actor, patient_id), pro=True)
 
 
 @router.get(DOCUMENTS)

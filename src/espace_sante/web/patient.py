@@ -32,6 +32,7 @@ class SpaceCard:
     history_url: str | None  # None when the basis does not include the history
     settings_url: str | None = None  # holder and representatives: who acts, closure
     help_url: str | None = None  # a caregiver: his end date, and stopping his help
+    documents_url: str | None = None  # the dossier (not a professional's: his are /pro)
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,7 @@ def _card(uow: UowFactory, actor: Actor, space: PatientView, lang: str) -> Space
         history_url=f"{base}/historique" if links.history else None,
         settings_url=f"{base}/parametres" if links.settings else None,
         help_url=f"{base}/aidant" if links.own_help else None,
+        documents_url=f"{base}/documents" if links.documents else None,
     )
 
 
