@@ -4,6 +4,7 @@ deposits, crash safety, notices, purge and audit."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 
 import pytest
@@ -48,6 +49,7 @@ def test_a_patient_deposits_reads_and_downloads_his_document(demo: Container) ->
     assert (view.title, view.format, view.size, view.source) == (
         "Ordonnance de novembre", Format.PDF, len(data), SourceKind.PATIENT)
     assert view.category is Category.AUTRES and view.status is Status.CURRENT
+    assert view.sha256 == hashlib.sha256(data).hexdigest()
     _, chunks = dossier.open_content(demo, camille, space, view.id, download=True)
     assert b"".join(chunks) == data
     [key] = list(demo.blob_store.list_keys(""))

@@ -202,7 +202,8 @@ def _write(svc: Services, actor: Actor, r: _Ready, keys: list[tuple[str, str]],
     with svc.uow(actor) as uow:  # a short one: the space's key, created on first use
         data_key = svc.blobs.keyring.data_key(uow.session, patient_id, now=now)
         uow.commit()
-    blob = svc.blobs.put_with(data_key, patient_id, _read(r.received.path))
+    blob = svc.blobs.put_with(data_key, patient_id, _read(r.received.path),
+                              known=(r.received.size, r.received.sha256))
     keys.append((patient_id, blob.key))
     preview = None
     if r.preview is not None:
