@@ -331,3 +331,10 @@ def test_encrypted_blobs_refuse_odd_patient_ids(
     with factory() as session, session.begin(), pytest.raises(InvalidInput):
         blobs.put(session, patient_id, [b"x"], now=NOW)
     assert list(fs_store.list_keys("")) == []
+
+
+def test_a_store_can_skip_the_checksum_of_what_it_writes(tmp_path: Path) -> None:
+    store = FilesystemBlobStore(tmp_path)
+    info = store.put("patients/p1/doc", [b"abc", b"de"], checksum=False)
+    assert (info.size, info.sha256) == (5, "")
+    assert b"".join(store.open("patients/p1/doc")) == b"abcde"

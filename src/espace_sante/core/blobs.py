@@ -48,7 +48,9 @@ class BlobInfo:
 
 
 class BlobStore(Protocol):
-    def put(self, key: str, chunks: Iterable[bytes]) -> BlobInfo: ...
+    # ``checksum=False``: size only, sha256 "" (encrypted blobs: each AES-GCM segment
+    # carries its own tag, and the plaintext's hash is the one people know).
+    def put(self, key: str, chunks: Iterable[bytes], *, checksum: bool = True) -> BlobInfo: ...
     def open(self, key: str) -> Iterator[bytes]: ...
     def delete(self, key: str) -> None: ...
     def exists(self, key: str) -> bool: ...
@@ -87,30 +89,32 @@ def _missing() -> NotFound:
 
 
 class _Digest:
-    """Counts and hashes the bytes that flow through it."""
+    """Counts and (unless told not to) hashes the bytes that flow through it."""
 
-    def __init__(self) -> None:
+    def __init__(self, checksum: bool = True) -> None:
         self.size = 0
-        self._sha = hashlib.sha256()
+        self._sha = hashlib.sha256() if checksum else None
 
     def tap(self, chunks: Iterable[bytes]) -> Iterator[bytes]:
         for chunk in chunks:
             self.size += len(chunk)
-            self._sha.update(chunk)
+            if self._sha is not None:
+                self._sha.update(chunk)
             yield chunk
 
     def info(self, key: str) -> BlobInfo:
-        return BlobInfo(key=key, size=self.size, sha256=self._sha.hexdigest())
+        return BlobInfo(key=key, size=self.size,
+                        sha256=self._sha.hexdigest() if self._sha is not None else "")
 
 
 class FilesystemBlobStore:
     def __init__(self, root: Path) -> None:
         self.root = root
 
-    def put(self, key: str, chunks: Iterable[bytes]) -> BlobInfo:
+    def put(self, key: str, chunks: Iterable[bytes], *, checksum: bool = True) -> BlobInfo:
         path = self._path(key)
         _make_dirs(path.parent)
-        digest = _Digest()
+        digest = _Digest(checksum)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX)
         try:
             with os.fdopen(fd, "wb") as out:
@@ -220,9 +224,9 @@ class S3BlobStore:
             self.client.create_bucket(Bucket=self.bucket,
                                       CreateBucketConfiguration={"LocationConstraint": region})
 
-    def put(self, key: str, chunks: Iterable[bytes]) -> BlobInfo:
+    def put(self, key: str, chunks: Iterable[bytes], *, checksum: bool = True) -> BlobInfo:
         check_key(key)
-        digest = _Digest()
+        digest = _Digest(checksum)
         # Spooled: small blobs stay in memory, big ones go to disk; upload_fileobj then
         # switches to a multipart upload past its threshold.
         with tempfile.SpooledTemporaryFile(max_size=SPOOL_MAX_BYTES) as spool:
@@ -305,10 +309,11 @@ class EncryptedBlobs:
         upload's time, bench/dossier.py)."""
         key = new_blob_key(patient_id)
         if known is not None:
-            self.store.put(key, encrypt_stream(data_key, key.encode(), chunks))
+            self.store.put(key, encrypt_stream(data_key, key.encode(), chunks), checksum=False)
             return BlobInfo(key=key, size=known[0], sha256=known[1])
         digest = _Digest()
-        self.store.put(key, encrypt_stream(data_key, key.encode(), digest.tap(chunks)))
+        self.store.put(key, encrypt_stream(data_key, key.encode(), digest.tap(chunks)),
+                       checksum=False)
         return digest.info(key)
 
     def open(self, session: Session, patient_id: str, key: str, *,
