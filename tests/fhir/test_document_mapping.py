@@ -28,8 +28,8 @@ from espace_sante.fhir.mapping.document import (
     PDSM_DOCUMENT_REFERENCE,
     VISIBILITY_SYSTEM,
     document_reference,
-    incoming_document,
 )
+from espace_sante.fhir.mapping.document_in import incoming_document
 from espace_sante.fhir.validate import validated
 from tests.shared_data import PDSM
 

@@ -10,21 +10,19 @@ structuration minimale) and HL7 CDA R2 narrative block (section 4.3.5).
 
 from __future__ import annotations
 
-import binascii
 import contextlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import IO
 from zoneinfo import ZoneInfo
 
 from lxml import etree
-from markupsafe import escape
 
 from espace_sante.core.errors import InvalidInput, TooLarge, UnsupportedContent
-from espace_sante.dossier.codes import SYSTEM_MAX_BYTES, Confidentiality, Format
+from espace_sante.dossier.cda_narrative import narrative_html
+from espace_sante.dossier.codes import SYSTEM_MAX_BYTES, Confidentiality
 from espace_sante.dossier.views import Author
 
 V3 = "urn:hl7-org:v3"
@@ -101,7 +99,7 @@ def _dtd_refused() -> UnsupportedContent:
         "XML document refused: DTDs and external entities are not accepted.")
 
 
-class _Guard:
+class ParseGuard:
     """Parser target base: refuses a DTD, a root other than ClinicalDocument and nesting
     deeper than MAX_DEPTH; keeps the path of open elements for subclasses."""
 
@@ -138,7 +136,7 @@ class _Guard:
         return self.path[-2:] == [f"{{{V3}}}nonXMLBody", f"{{{V3}}}text"]
 
 
-class _Builder(_Guard):
+class _Builder(ParseGuard):
     """Builds the tree without coded entries (their narrative twin is in section/text) and
     without the level-1 base64 body, whose length only is kept."""
 
@@ -178,7 +176,7 @@ class _Builder(_Guard):
             self.root = self._tree.close()
 
 
-def _feed(path: Path, target: etree.ParserTarget) -> None:
+def feed(path: Path, target: etree.ParserTarget) -> None:
     size = path.stat().st_size
     if size > MAX_BYTES:
         raise TooLarge(
@@ -351,62 +349,6 @@ def _author(root: Element) -> Author:
                     or _attr(author, "h:functionCode", "displayName")))
 
 
-# --- narrative block → safe HTML ---------------------------------------------------------
-
-_HTML_OF = {"paragraph": "p", "item": "li", "table": "table", "thead": "thead",
-            "tbody": "tbody", "tfoot": "tfoot", "tr": "tr", "th": "th", "td": "td",
-            "caption": "caption", "content": "span", "sub": "sub", "sup": "sup"}
-# They point at other objects of the document or at outside files: nothing to show.
-_DROPPED = frozenset({"renderMultiMedia", "footnoteRef", "col", "colgroup"})
-
-
-_SPACES = re.compile(r"\s+")
-
-
-def _local(tag: object) -> str | None:
-    if not isinstance(tag, str) or not tag.startswith(f"{{{V3}}}"):
-        return None
-    return tag[len(V3) + 2:]
-
-
-def _span_attrs(el: Element) -> str:
-    spans = ((name, el.get(name, "")) for name in ("colspan", "rowspan"))
-    return "".join(f' {name}="{value}"' for name, value in spans
-                   if value.isdigit() and 1 <= int(value) <= 1000)
-
-
-def _escaped(text: str | None) -> str:
-    # Narrative whitespace is not significant; the source's indentation is dropped.
-    return str(escape(_SPACES.sub(" ", text or "")))
-
-
-def _inner_html(el: Element) -> str:
-    parts = [_escaped(el.text)]
-    for child in el:
-        parts.append(_node_html(child))
-        parts.append(_escaped(child.tail))
-    return "".join(parts)
-
-
-def _node_html(el: Element) -> str:
-    name = _local(el.tag)
-    if name == "br":
-        return "<br>"
-    if name in _DROPPED:
-        return ""
-    if name == "list":
-        tag: str | None = "ol" if el.get("listType") == "ordered" else "ul"
-    else:
-        tag = _HTML_OF.get(name or "")
-    inner = _inner_html(el)
-    # linkHtml and anything unknown keep their words only: no link, no foreign markup.
-    return inner if tag is None else f"<{tag}{_span_attrs(el)}>{inner}</{tag}>"
-
-
-def narrative_html(text: Element | None) -> str:
-    return "" if text is None else _inner_html(text)
-
-
 # --- body -------------------------------------------------------------------------------
 
 
@@ -433,7 +375,7 @@ def _plain_text(title: str, sections: tuple[Section, ...]) -> str:
 
 def parse(path: Path) -> CdaDocument:
     builder = _Builder()
-    _feed(path, builder)
+    feed(path, builder)
     root = builder.root
     assert root is not None  # close() ran, or _feed raised
     role = _first(root, "h:recordTarget/h:patientRole")
@@ -459,120 +401,3 @@ def parse(path: Path) -> CdaDocument:
 def _birth_date(role: Element | None) -> date | None:
     birth = _optional_ts(_attr(role, "h:patient/h:birthTime", "value"))
     return None if birth is None else birth.date()
-
-
-# --- level 1: the embedded file ---------------------------------------------------------
-
-
-class _Base64Sink:
-    """Decodes base64 as it arrives, four characters at a time, straight to a file."""
-
-    def __init__(self, out: IO[bytes]) -> None:
-        self._out = out
-        self._pending = b""
-
-    def feed(self, text: str) -> None:
-        try:
-            data = self._pending + "".join(text.split()).encode("ascii")
-            cut = len(data) - len(data) % 4
-            self._out.write(binascii.a2b_base64(data[:cut], strict_mode=True))
-        except (UnicodeEncodeError, binascii.Error) as exc:
-            raise _bad_base64() from exc
-        self._pending = data[cut:]
-
-    def close(self) -> None:
-        if self._pending:
-            raise _bad_base64()
-
-
-def _bad_base64() -> InvalidInput:
-    return InvalidInput("Le contenu base64 du document CDA est invalide.",
-                        "The base64 content of the CDA document is invalid.")
-
-
-class _Extractor(_Guard):
-    def __init__(self, sink: _Base64Sink) -> None:
-        super().__init__()
-        self._sink = sink
-        self.found = False
-
-    def start(self, tag: Tag, attrib: Attrib) -> None:
-        super().start(tag, attrib)
-        if self.in_embedded_body():
-            if attrib.get("representation") != "B64":
-                raise UnsupportedContent(
-                    "Seul un corps non structuré encodé en base64 peut être extrait.",
-                    "Only a base64-encoded non-structured body can be extracted.")
-            self.found = True
-
-    def data(self, data: Tag) -> None:
-        if self.in_embedded_body():
-            self._sink.feed(data if isinstance(data, str) else data.decode("ascii"))
-
-
-def extract_embedded(path: Path, out: Path) -> Format:
-    """Writes the decoded level-1 body to ``out`` and returns its format, sniffed from its
-    bytes (the declared mediaType is not trusted). ``out`` is removed on failure."""
-    try:
-        with out.open("wb") as stream:
-            sink = _Base64Sink(stream)
-            extractor = _Extractor(sink)
-            _feed(path, extractor)
-            sink.close()  # not in the target's close(), which lxml calls even after an error
-        if not extractor.found:
-            raise InvalidInput("Ce document CDA n'a pas de corps non structuré.",
-                               "This CDA document has no non-structured body.")
-        return _embedded_format(out)
-    except BaseException:
-        out.unlink(missing_ok=True)
-        raise
-
-
-def _embedded_format(out: Path) -> Format:
-    # content imports this module for inspect(); importing it here breaks the cycle.
-    from espace_sante.dossier.content import HEAD_SIZE, sniff
-
-    with out.open("rb") as stream:
-        found = sniff(stream.read(HEAD_SIZE))
-    if found is None or found is Format.CDA:
-        raise UnsupportedContent("Le fichier contenu dans le document CDA n'est pas accepté.",
-                                 "The file inside the CDA document is not accepted.")
-    return found
-
-
-# --- rendering --------------------------------------------------------------------------
-
-
-def _row(label: str, value: str) -> str:
-    return f'<tr><th scope="row">{escape(label)}</th><td>{escape(value)}</td></tr>'
-
-
-def _patient_label(doc: CdaDocument) -> str:
-    label = f"{doc.patient_family_name} {doc.patient_given_names}".strip()
-    if doc.patient_birth_date is not None:
-        label += f", né(e) le {doc.patient_birth_date:%d/%m/%Y}"
-    return label + (f" (INS {doc.patient_ins})" if doc.patient_ins else "")
-
-
-def _header_html(doc: CdaDocument) -> str:
-    author = doc.author.name + (f", {doc.author.profession}" if doc.author.profession else "")
-    rows = (("Patient", _patient_label(doc)), ("Auteur", author),
-            ("Organisation", doc.author.organisation or doc.custodian or ""),
-            ("Date", f"{doc.act_date:%d/%m/%Y}"), ("Type", doc.type_display or doc.type_code))
-    return f'<table class="cda-header"><tbody>{"".join(_row(*r) for r in rows)}</tbody></table>'
-
-
-def _section_html(section: Section) -> str:
-    level = min(section.level + 2, 6)
-    title = f"<h{level}>{escape(section.title)}</h{level}>" if section.title else ""
-    return f'<section class="cda-section">{title}{section.html}</section>'
-
-
-def render_html(doc: CdaDocument) -> str:
-    """A readable fragment for the pages: every value escaped, no link, no script."""
-    parts = [f"<h1>{escape(doc.title)}</h1>", _header_html(doc)]
-    if doc.embedded is not None:
-        parts.append(f"<p>Document non structuré : le contenu est un fichier joint "
-                     f"({escape(doc.embedded.media_type)}).</p>")
-    parts.extend(_section_html(s) for s in doc.sections)
-    return f'<article class="cda">{"".join(parts)}</article>'

@@ -29,7 +29,7 @@ from espace_sante.core.blobs import BlobInfo
 from espace_sante.core.errors import DomainError, InvalidInput, NotFound
 from espace_sante.core.policy import Action, Resource
 from espace_sante.core.services import Services
-from espace_sante.dossier import cda, content, notices
+from espace_sante.dossier import cda_embedded, content, notices
 from espace_sante.dossier.codes import (
     DOC_TYPES,
     PATIENT_FORMATS,
@@ -141,7 +141,7 @@ def _embedded_pdf(received: content.Received, temporary: ExitStack) -> tuple[Pat
     like any PDF (no scripts): it is shown in the browser. Its text joins the search."""
     out = received.path.with_suffix(".preview")
     temporary.callback(out.unlink, missing_ok=True)
-    if cda.extract_embedded(received.path, out) is not Format.PDF:
+    if cda_embedded.extract_embedded(received.path, out) is not Format.PDF:
         return None, ""
     with out.open("rb") as handle:
         head = handle.read(content.HEAD_SIZE)

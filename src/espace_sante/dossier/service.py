@@ -21,7 +21,7 @@ from espace_sante.core.actors import Actor, ActorKind
 from espace_sante.core.errors import InvalidInput, NotFound
 from espace_sante.core.policy import Action, Resource
 from espace_sante.core.services import Services
-from espace_sante.dossier import cda, content
+from espace_sante.dossier import cda, cda_render, content
 from espace_sante.dossier.codes import SYSTEM_MAX_BYTES, Category, Format, Status
 from espace_sante.dossier.deposit import Deposit, add_document, add_documents
 from espace_sante.dossier.models import Document, DocumentLink, Folder
@@ -137,7 +137,7 @@ def cda_html(svc: Services, actor: Actor, patient_id: str, document_id: str) -> 
         raise NotFound.default()
     received = content.receive(chunks, limit=SYSTEM_MAX_BYTES, tmp_dir=tmp_dir(svc))
     try:
-        return cda.render_html(cda.parse(received.path))
+        return cda_render.render_html(cda.parse(received.path))
     finally:
         content.discard(received)
 

@@ -30,12 +30,8 @@ from espace_sante.fhir.interactions import (
     SearchParam,
     Services,
 )
-from espace_sante.fhir.mapping.document import (
-    PDSM_DOCUMENT_REFERENCE,
-    IncomingDocument,
-    document_reference,
-    incoming_document,
-)
+from espace_sante.fhir.mapping.document import PDSM_DOCUMENT_REFERENCE, document_reference
+from espace_sante.fhir.mapping.document_in import IncomingDocument, incoming_document
 from espace_sante.fhir.mhd import parse_provide_bundle
 from espace_sante.fhir.validate import validated
 

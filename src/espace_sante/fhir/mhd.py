@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from espace_sante.fhir.mapping.document import (
+from espace_sante.fhir.mapping.document_in import (
     IncomingDocument,
     bad_request,
     check_resource,

@@ -10,7 +10,7 @@ import pytest
 from markupsafe import escape
 
 from espace_sante.core.errors import InvalidInput, TooLarge, UnsupportedContent
-from espace_sante.dossier import cda
+from espace_sante.dossier import cda, cda_embedded, cda_render
 from espace_sante.dossier.codes import Confidentiality, Format
 from tests.shared_data import CDA
 
@@ -111,7 +111,7 @@ def test_examples_body_matches_their_level(sample: Path) -> None:
 @pytest.mark.parametrize("name", sorted(LEVEL_ONE))
 def test_level_one_examples_yield_their_pdf(tmp_path: Path, name: str) -> None:
     out = tmp_path / "embedded.pdf"
-    assert cda.extract_embedded(DATA / name, out) is Format.PDF
+    assert cda_embedded.extract_embedded(DATA / name, out) is Format.PDF
     assert out.read_bytes().startswith(b"%PDF")
     assert out.stat().st_size > 10_000
 
@@ -140,7 +140,7 @@ def test_a_system_feed_is_named_after_its_software() -> None:
                          ids=lambda p: p.name)
 def test_render_html_shows_the_sections_and_no_script(sample: Path) -> None:
     doc = cda.parse(sample)
-    html = cda.render_html(doc)
+    html = cda_render.render_html(doc)
     for section in doc.sections:
         assert str(escape(section.title)) in html
     assert "<script" not in html.lower()
@@ -257,7 +257,7 @@ def test_narrative_never_lets_markup_through(tmp_path: Path) -> None:
         "<paragraph><img xmlns='http://www.w3.org/1999/xhtml' src='http://evil/x.png'/>fin"
         "</paragraph>")
     doc = cda.parse(write(tmp_path, structured(narrative)))
-    html = cda.render_html(doc)
+    html = cda_render.render_html(doc)
     assert "<script" not in html and "<img" not in html and "<a " not in html
     assert "javascript:" not in html and "http://evil" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in html
@@ -273,7 +273,7 @@ def test_links_and_foreign_elements_keep_their_words_only(tmp_path: Path) -> Non
 
 def test_render_html_escapes_the_header(tmp_path: Path) -> None:
     text = structured("").replace("Consultation du 15 janvier", "&lt;b&gt;Titre&lt;/b&gt;")
-    html = cda.render_html(cda.parse(write(tmp_path, text)))
+    html = cda_render.render_html(cda.parse(write(tmp_path, text)))
     assert "<h1>&lt;b&gt;Titre&lt;/b&gt;</h1>" in html
     assert "Date</th><td>15/01/2024</td>" in html
     assert "Patient</th><td>DUPONT Marie Anne, né(e) le 28/03/1979" in html
@@ -382,21 +382,21 @@ def test_large_embedded_body_stays_out_of_memory(tmp_path: Path) -> None:
     doc = cda.parse(path)
     assert doc.embedded is not None and doc.embedded.encoded_size > 10_000_000
     out = tmp_path / "out.pdf"
-    assert cda.extract_embedded(path, out) is Format.PDF
+    assert cda_embedded.extract_embedded(path, out) is Format.PDF
     assert out.read_bytes() == pdf
 
 
 def test_extracting_from_a_structured_document_fails_cleanly(tmp_path: Path) -> None:
     out = tmp_path / "out.bin"
     with pytest.raises(InvalidInput):
-        cda.extract_embedded(write(tmp_path, structured("")), out)
+        cda_embedded.extract_embedded(write(tmp_path, structured("")), out)
     assert not out.exists()
 
 
 def test_bad_base64_is_refused(tmp_path: Path) -> None:
     out = tmp_path / "out.bin"
     with pytest.raises(InvalidInput):
-        cda.extract_embedded(write(tmp_path, level_one("JVBERi0x*!!")), out)
+        cda_embedded.extract_embedded(write(tmp_path, level_one("JVBERi0x*!!")), out)
     assert not out.exists()
 
 
@@ -407,10 +407,10 @@ def test_an_embedded_archive_is_refused(tmp_path: Path) -> None:
     path = write(tmp_path, level_one(base64.b64encode(archive.getvalue()).decode()))
     out = tmp_path / "out.bin"
     with pytest.raises(UnsupportedContent):
-        cda.extract_embedded(path, out)
+        cda_embedded.extract_embedded(path, out)
     assert not out.exists()
 
 
 def test_only_base64_bodies_are_extracted(tmp_path: Path) -> None:
     with pytest.raises(UnsupportedContent):
-        cda.extract_embedded(write(tmp_path, level_one("texte", "TXT")), tmp_path / "o")
+        cda_embedded.extract_embedded(write(tmp_path, level_one("texte", "TXT")), tmp_path / "o")
