@@ -55,6 +55,7 @@ from espace_sante.core.bulk import insert_rows
 from espace_sante.dossier import content
 from espace_sante.dossier.codes import DOC_TYPES, SYSTEM_MAX_BYTES, Format
 from espace_sante.dossier.models import Document
+from espace_sante.dossier.search import head, normalise
 from espace_sante.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -176,7 +177,9 @@ def document_rows(patient_id: str, count: int, now: datetime) -> Iterator[Row]:
                "status": "current", "masked_from_professionals": False,
                "invisible_to_patient": False, "invisible_to_representatives": False,
                "folder_id": None, "replaces_id": None, "replaced_by_id": None,
-               "search_text": texts[n % 64], "created_at": at,
+               "search_text": normalise(texts[n % 64]),
+               "search_head": head(f"{t.display} n°{n}", "Marc Durand", None),
+               "created_at": at,
                "updated_at": at, "deleted_at": None}
 
 

@@ -298,3 +298,15 @@ def test_pages_offer_only_what_the_policy_allows(demo: Container) -> None:
     for who, (actor, flags) in expected.items():
         o = dossier.offered(actor, space)
         assert (o.upload, o.organise, o.download, o.delete, o.delete_folders) == flags, who
+
+
+def test_search_ignores_case_and_accents_and_follows_a_rename(demo: Container) -> None:
+    camille, space = person(demo), space_of(demo, CAMILLE)
+    view = deposit(demo, camille, space, pdf_bytes("Fonction VENTRICULAIRE gauche"),
+                   title="Échographie cardiaque", type_code="DOCPAT")
+    assert titles(demo, camille, space, text="ECHOGRAPHIE") == {"Échographie cardiaque"}
+    assert titles(demo, camille, space, text="ventriculaire") == {"Échographie cardiaque"}
+    assert titles(demo, camille, space, text="100%") == set()  # LIKE wildcards are literal
+    dossier.update_document(demo, camille, space, view.id, dossier.Changes(title="Écho cœur"))
+    assert titles(demo, camille, space, text="echographie") == set()
+    assert titles(demo, camille, space, text="echo coeur") == {"Écho cœur"}

@@ -29,7 +29,7 @@ from espace_sante.core.blobs import BlobInfo
 from espace_sante.core.errors import DomainError, InvalidInput, NotFound
 from espace_sante.core.policy import Action, Resource
 from espace_sante.core.services import Services
-from espace_sante.dossier import cda_embedded, content, notices
+from espace_sante.dossier import cda_embedded, content, notices, search
 from espace_sante.dossier.codes import (
     DOC_TYPES,
     PATIENT_FORMATS,
@@ -292,7 +292,9 @@ def _row(actor: Actor, r: _Ready, blob_key: str, preview_key: str | None,
         masked_from_professionals=flags.masked_from_professionals,
         invisible_to_patient=flags.invisible_to_patient,
         invisible_to_representatives=flags.invisible_to_representatives,
-        search_text=r.inspection.text, created_at=now, updated_at=now)
+        search_text=search.normalise(r.inspection.text),
+        search_head=search.head(metadata.title, author.name, author.organisation),
+        created_at=now, updated_at=now)
 
 
 def _file_name(name: str | None) -> str | None:

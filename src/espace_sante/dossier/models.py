@@ -59,9 +59,11 @@ class Document(Base):
     folder_id: Mapped[str | None] = mapped_column(ForeignKey("document_folders.id"))
     replaces_id: Mapped[str | None] = mapped_column(String(36))
     replaced_by_id: Mapped[str | None] = mapped_column(String(36))
-    # Text found in the content (PDF text, CDA sections) for the patient's search: kept
-    # with the metadata, and gone with the row at the purge.
+    # What the patient's search matches (``dossier.search.normalise``d): the text found in
+    # the content (PDF text, CDA sections), and title + author + organisation. Kept with
+    # the metadata, gone with the row at the purge.
     search_text: Mapped[str] = mapped_column(Text, default="")
+    search_head: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

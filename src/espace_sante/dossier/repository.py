@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, defer
 from espace_sante.core.errors import NotFound
 from espace_sante.core.policy import Action, Resource
 from espace_sante.core.uow import UnitOfWork
-from espace_sante.dossier import visibility
+from espace_sante.dossier import search, visibility
 from espace_sante.dossier.codes import Category, SourceKind, Status
 from espace_sante.dossier.models import Document, DocumentLink, Folder
 
@@ -82,9 +82,10 @@ class DocumentRepository:
         self._uow.authorize(Action.SEARCH, Resource.DOCUMENT, patient_id)
         where = self._filters(patient_id, query)
         total = self.session.scalar(select(func.count()).select_from(Document).where(*where))
-        # The extracted text (up to 100,000 characters) serves the filter, not the list.
+        # The search columns (up to 100,000 characters) serve the filter, not the list.
         stmt = (
-            select(Document).options(defer(Document.search_text)).where(*where)
+            select(Document)
+            .options(defer(Document.search_text), defer(Document.search_head)).where(*where)
             .order_by(*_SORTS[query.sort])
             .limit(min(query.count, MAX_PAGE)).offset(query.offset))
         return list(self.session.scalars(stmt)), int(total or 0)
@@ -102,9 +103,9 @@ class DocumentRepository:
                              Document.author_organisation.ilike(like, escape="\\"),
                              Document.author_rpps == q.author))
         if q.text:
-            like = f"%{_escape(q.text)}%"
-            where.append(or_(*(c.ilike(like, escape="\\") for c in (
-                Document.title, Document.author_name, Document.search_text))))
+            like = f"%{_escape(search.normalise(q.text))}%"
+            where.append(or_(Document.search_head.like(like, escape="\\"),
+                             Document.search_text.like(like, escape="\\")))
         where += _date_range(q)
         return where
 

@@ -21,7 +21,7 @@ from espace_sante.core.actors import Actor, ActorKind
 from espace_sante.core.errors import InvalidInput, NotFound
 from espace_sante.core.policy import Action, Resource
 from espace_sante.core.services import Services
-from espace_sante.dossier import cda, cda_render, content
+from espace_sante.dossier import cda, cda_render, content, search
 from espace_sante.dossier.codes import SYSTEM_MAX_BYTES, Category, Format, Status
 from espace_sante.dossier.deposit import Deposit, add_document, add_documents
 from espace_sante.dossier.models import Document, DocumentLink, Folder
@@ -162,6 +162,8 @@ def update_document(svc: Services, actor: Actor, patient_id: str, document_id: s
             raise NotFound.default()
         if changes.title is not None:
             document.title = checked_metadata(Metadata(changes.title, document.type_code)).title
+            document.search_head = search.head(document.title, document.author_name,
+                                               document.author_organisation)
         if changes.category is not None:
             document.category = changes.category
         if changes.folder_id is not None:
