@@ -310,3 +310,15 @@ def test_search_ignores_case_and_accents_and_follows_a_rename(demo: Container) -
     dossier.update_document(demo, camille, space, view.id, dossier.Changes(title="Écho cœur"))
     assert titles(demo, camille, space, text="echographie") == set()
     assert titles(demo, camille, space, text="echo coeur") == {"Écho cœur"}
+
+
+def test_an_institution_reaches_no_closed_space(demo: Container) -> None:
+    """Institutions feed any space by their default basis: a closed one is out of reach,
+    for deposits and read-back alike (decision 0005)."""
+    camille, space = person(demo), space_of(demo, CAMILLE)
+    deposit(demo, hospital(), space, title="avant la fermeture")
+    closure.close_space(demo.uow, camille, space)
+    with pytest.raises(NotFound):
+        deposit(demo, hospital(), space, title="après")
+    with pytest.raises(NotFound):
+        dossier.list_documents(demo, hospital(), space)

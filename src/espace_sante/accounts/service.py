@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from espace_sante.accounts.ins import INS_NIR_OID, parse_nir
-from espace_sante.accounts.models import Patient, Professional
+from espace_sante.accounts.models import Patient, Professional, SpaceState
 from espace_sante.accounts.repository import PatientRepository, SpaceRepository
 from espace_sante.core import policy
 from espace_sante.core.actors import Actor
@@ -162,3 +162,11 @@ def professional_in_directory(session: Session, rpps: str) -> tuple[str, str] | 
     health data), for a brick naming the author of what it stores."""
     found = session.get(Professional, rpps)
     return (found.display_name, found.profession) if found else None
+
+
+def space_is_open(session: Session, patient_id: str) -> bool:
+    """Whether a space takes and shows data (pending or active). For bricks serving actors
+    whose basis covers every space (hospitals, labs: no per-space grants), which must not
+    reach a closed, opposed or deleted one (decision 0005)."""
+    state = session.scalar(select(Patient.state).where(Patient.id == patient_id))
+    return state in (SpaceState.PENDING, SpaceState.ACTIVE)

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session, defer
 
+from espace_sante.accounts.service import space_is_open
 from espace_sante.core.errors import NotFound
 from espace_sante.core.policy import Action, Resource
 from espace_sante.core.uow import UnitOfWork
@@ -60,6 +61,7 @@ class DocumentRepository:
     def get(self, patient_id: str, document_id: str, action: Action = Action.READ,
             resource: Resource = Resource.DOCUMENT, *, history: bool = False) -> Document:
         self._uow.authorize(action, resource, patient_id, document_id)
+        self._check_open(patient_id)
         stmt = select(Document).where(
             Document.id == document_id,
             *visibility.conditions(self._uow.actor, patient_id, history=history))
@@ -70,6 +72,15 @@ class DocumentRepository:
 
     def authorize_create(self, patient_id: str) -> None:
         self._uow.authorize(Action.CREATE, Resource.DOCUMENT, patient_id)
+        self._check_open(patient_id)
+
+    def _check_open(self, patient_id: str) -> None:
+        """Actors with a default basis (institutions) hold no per-space grants, so the
+        grants cannot have left a closed space out for them: the space's state is
+        checked here (decision 0005). Others reach only what their grants allow."""
+        if self._uow.actor.default_basis is not None and not space_is_open(
+                self.session, patient_id):
+            raise NotFound.default()
 
     def locate(self, document_id: str) -> str | None:
         """The space a document id belongs to, for front doors that address documents
@@ -80,6 +91,7 @@ class DocumentRepository:
 
     def search(self, patient_id: str, query: DocumentQuery) -> tuple[list[Document], int]:
         self._uow.authorize(Action.SEARCH, Resource.DOCUMENT, patient_id)
+        self._check_open(patient_id)
         where = self._filters(patient_id, query)
         total = self.session.scalar(select(func.count()).select_from(Document).where(*where))
         # The search columns (up to 100,000 characters) serve the filter, not the list.

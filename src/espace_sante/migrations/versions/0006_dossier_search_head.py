@@ -27,7 +27,7 @@ BATCH = 1000
 def _normalise(text: str) -> str:
     # A copy of dossier.search.normalise as of this revision: a migration must not change
     # meaning when the application's code does.
-    folded = text.casefold().translate(str.maketrans({"œ": "oe", "æ": "ae"}))
+    folded = text.casefold().replace("œ", "oe").replace("æ", "ae")
     decomposed = unicodedata.normalize("NFKD", folded)
     return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
 
