@@ -35,7 +35,7 @@ from espace_sante.accounts.identification import (
     record,
     source_actor,
 )
-from espace_sante.accounts.ins import parse_nir
+from espace_sante.accounts.ins import Nir, parse_nir
 from espace_sante.accounts.models import (
     ActivationCode,
     CareRelationship,
@@ -114,14 +114,22 @@ def record_opposition(factory: sessionmaker[Session], settings: Settings, clock:
     parsed = parse_nir(nir)
     with factory() as session:
         now = clock.now()
-        patient = find_space(session, parsed)
-        if patient is None:
-            raise NO_SUCH_SPACE
-        if patient.state != SpaceState.PENDING:
-            raise _not_in_state("en attente d'ouverture", "awaiting opening", patient.state)
+        patient = _space_in(session, parsed, SpaceState.PENDING,
+                            "en attente d'ouverture", "awaiting opening")
         result = _oppose(session, settings, keyring, patient, operator, channel, now)
         session.commit()
         return result
+
+
+def _space_in(session: Session, nir: Nir, state: SpaceState, state_fr: str,
+              state_en: str) -> Patient:
+    """The space of an operator's request, which must be in ``state``."""
+    patient = find_space(session, nir)
+    if patient is None:
+        raise NO_SUCH_SPACE
+    if patient.state != state:
+        raise _not_in_state(state_fr, state_en, patient.state)
+    return patient
 
 
 def reopen_after_opposition(factory: sessionmaker[Session], settings: Settings, clock: Clock,
@@ -132,11 +140,7 @@ def reopen_after_opposition(factory: sessionmaker[Session], settings: Settings, 
     parsed = parse_nir(nir)
     with factory() as session:
         now = clock.now()
-        patient = find_space(session, parsed)
-        if patient is None:
-            raise NO_SUCH_SPACE
-        if patient.state != SpaceState.OPPOSED:
-            raise _not_in_state("opposé", "opposed", patient.state)
+        patient = _space_in(session, parsed, SpaceState.OPPOSED, "opposé", "opposed")
         contact = reopen(session, settings, patient, operator, now, detail="by an operator")
         session.commit()
         return contact
