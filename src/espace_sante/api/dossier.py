@@ -6,14 +6,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
-from typing import Annotated
+from functools import partial
 
-from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.concurrency import run_in_threadpool
 
+from espace_sante.api.multipart import Form, read_form
 from espace_sante.dossier import service as dossier
-from espace_sante.dossier.codes import Category, SourceKind, Status
+from espace_sante.dossier.codes import SYSTEM_MAX_BYTES, Category, SourceKind, Status
 from espace_sante.dossier.repository import DocumentQuery
 from espace_sante.dossier.service import Changes, FolderView
 from espace_sante.dossier.views import DocumentView, Flags, Metadata
@@ -63,24 +66,57 @@ def list_documents(
     return DocumentPage(total=page.total, offset=offset, count=count, documents=page.documents)
 
 
-@router.post(DOCS, status_code=201, summary="Deposit a document (multipart, streamed)")
-def add_document(
-    request: Request, actor: CurrentActor, patient_id: str,
-    file: Annotated[UploadFile, File()], title: Annotated[str, Form(max_length=255)],
-    type_code: Annotated[str, Form()] = "DOCPAT",
-    category: Annotated[Category | None, Form()] = None,
-    act_date: Annotated[date | None, Form()] = None,
-    folder_id: Annotated[str | None, Form()] = None,
-    masked_from_professionals: Annotated[bool, Form()] = False,
-    invisible_to_patient: Annotated[bool, Form()] = False,
-    invisible_to_representatives: Annotated[bool, Form()] = False,
-    replaces_id: Annotated[str | None, Form()] = None,
-) -> DocumentView:
-    flags = Flags(masked_from_professionals, invisible_to_patient, invisible_to_representatives)
-    metadata = Metadata(title, type_code, act_date, category, flags, folder_id=folder_id or None)
-    return dossier.add_document(container(request), actor, patient_id,
-                                dossier.Upload(_chunks(file), file.filename), metadata,
-                                replaces_id=replaces_id or None)
+class DepositFields(BaseModel):
+    """The text fields sent with the file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(max_length=255)
+    type_code: str = Field("DOCPAT", max_length=64)
+    category: Category | None = None
+    act_date: date | None = None
+    folder_id: str | None = Field(None, max_length=36)
+    masked_from_professionals: bool = False
+    invisible_to_patient: bool = False
+    invisible_to_representatives: bool = False
+    replaces_id: str | None = Field(None, max_length=36)
+
+
+DEPOSIT_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {
+    "schema": {"type": "object", "required": ["file", "title"], "properties": {
+        "file": {"type": "string", "format": "binary"},
+        **DepositFields.model_json_schema()["properties"]}}}}}}
+
+
+def _deposit_fields(form: Form) -> DepositFields:
+    # An empty field means "not given", as browsers and curl -F send them.
+    given = {k: v for k, v in form.fields.items() if v != ""}
+    try:
+        return DepositFields.model_validate(given)
+    except ValidationError as exc:
+        raise RequestValidationError(
+            [{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]) from exc
+
+
+@router.post(DOCS, status_code=201, summary="Deposit a document (multipart, streamed)",
+             openapi_extra=DEPOSIT_BODY)
+async def add_document(request: Request, actor: CurrentActor, patient_id: str) -> DocumentView:
+    c = container(request)
+    # Checked before the body is read: nobody else may make us store 200 MB.
+    await run_in_threadpool(dossier.check_may_deposit, c, actor, patient_id)
+    form = await read_form(request, partial(dossier.Receiver, limit=SYSTEM_MAX_BYTES,
+                                            tmp_dir=dossier.tmp_dir(c)))
+    try:
+        f = _deposit_fields(form)
+        flags = Flags(f.masked_from_professionals, f.invisible_to_patient,
+                      f.invisible_to_representatives)
+        metadata = Metadata(f.title, f.type_code, f.act_date, f.category, flags,
+                            folder_id=f.folder_id or None)
+        upload = dossier.Upload(file_name=form.file_name, received=form.received)
+        return await run_in_threadpool(dossier.add_document, c, actor, patient_id, upload,
+                                       metadata, replaces_id=f.replaces_id or None)
+    finally:
+        dossier.discard(form.received)
 
 
 @router.get(DOCS + "/{document_id}", summary="A document's metadata")
@@ -142,7 +178,3 @@ def stream(view: DocumentView, chunks: Iterator[bytes], *, inline: bool) -> Stre
         "Content-Length": str(view.size)})
 
 
-def _chunks(file: UploadFile) -> Iterator[bytes]:
-    # UploadFile spools to disk beyond 1 MB: reading it in chunks keeps memory flat.
-    while chunk := file.file.read(CHUNK):
-        yield chunk

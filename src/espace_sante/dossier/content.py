@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import hashlib
+import os
 import re
 import tempfile
 import warnings
@@ -18,7 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from lxml import etree
 from PIL import Image
@@ -69,34 +70,57 @@ def _too_large(limit: int) -> TooLarge:
                     f"The file exceeds the maximum size of {size} MB.")
 
 
-def _copy(chunks: Iterable[bytes], out: IO[bytes], limit: int) -> tuple[int, str, bytes]:
-    digest, size, head = hashlib.sha256(), 0, bytearray()
-    for chunk in chunks:
-        size += len(chunk)
-        if size > limit:
-            raise _too_large(limit)
-        digest.update(chunk)
-        out.write(chunk)
-        if len(head) < HEAD_SIZE:
-            head += chunk[: HEAD_SIZE - len(head)]
-    return size, digest.hexdigest(), bytes(head)
+class Receiver:
+    """Writes an upload to a new file of ``tmp_dir`` as its pieces arrive, hashing and
+    counting on the way: a front door that parses the request itself writes each byte
+    once. ``receive`` drives it from an iterable."""
+
+    def __init__(self, *, limit: int, tmp_dir: Path) -> None:
+        tmp_dir.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=tmp_dir, prefix="upload-")
+        self._out, self.path = os.fdopen(fd, "wb"), Path(name)
+        self._limit, self._size, self._digest = limit, 0, hashlib.sha256()
+        self._head = bytearray()
+
+    def write(self, chunk: bytes) -> None:
+        self._size += len(chunk)
+        if self._size > self._limit:
+            self.abort()
+            raise _too_large(self._limit)
+        self._digest.update(chunk)
+        self._out.write(chunk)
+        if len(self._head) < HEAD_SIZE:
+            self._head += chunk[: HEAD_SIZE - len(self._head)]
+
+    def finish(self) -> Received:
+        self._out.close()
+        if self._size == 0:
+            self.abort()
+            raise InvalidInput("Le fichier est vide.", "The file is empty.")
+        return Received(path=self.path, size=self._size, sha256=self._digest.hexdigest(),
+                        head=bytes(self._head))
+
+    def abort(self) -> None:
+        self._out.close()
+        self.path.unlink(missing_ok=True)
 
 
 def receive(chunks: Iterable[bytes], *, limit: int, tmp_dir: Path) -> Received:
     """Streams an upload to a new file of ``tmp_dir``; the caller discards it when done."""
-    tmp_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(delete=False, dir=tmp_dir, prefix="upload-") as out:
-        path = Path(out.name)
-        try:
-            size, sha256, head = _copy(chunks, out, limit)
-        except BaseException:
-            out.close()
-            path.unlink(missing_ok=True)
-            raise
-    if size == 0:
-        path.unlink(missing_ok=True)
-        raise InvalidInput("Le fichier est vide.", "The file is empty.")
-    return Received(path=path, size=size, sha256=sha256, head=head)
+    receiver = Receiver(limit=limit, tmp_dir=tmp_dir)
+    try:
+        for chunk in chunks:
+            receiver.write(chunk)
+    except BaseException:
+        receiver.abort()
+        raise
+    return receiver.finish()
+
+
+def check_size(received: Received, limit: int) -> None:
+    """For an upload received under a wider limit than its sender's."""
+    if received.size > limit:
+        raise _too_large(limit)
 
 
 def discard(received: Received) -> None:

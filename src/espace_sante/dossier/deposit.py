@@ -89,8 +89,7 @@ def add_documents(svc: Services, actor: Actor, deposits: list[Deposit]) -> list[
         raise InvalidInput(f"De 1 à {MAX_DEPOSITS} documents par envoi.",
                            f"From 1 to {MAX_DEPOSITS} documents per submission.")
     for d in deposits:  # before reading a byte of any upload
-        if not policy.decide(actor, Action.CREATE, Resource.DOCUMENT, d.patient_id).allowed:
-            _audited_refusal(svc, actor, d.patient_id)
+        check_may_deposit(svc, actor, d.patient_id)
     with ExitStack() as temporary:
         ready = []
         for d in deposits:
@@ -99,7 +98,11 @@ def add_documents(svc: Services, actor: Actor, deposits: list[Deposit]) -> list[
         return _store(svc, actor, ready)
 
 
-def _audited_refusal(svc: Services, actor: Actor, patient_id: str) -> None:
+def check_may_deposit(svc: Services, actor: Actor, patient_id: str) -> None:
+    """Before a byte of the upload is read: nobody else may make us store 200 MB. A
+    refusal is audited and answers "not found"."""
+    if policy.decide(actor, Action.CREATE, Resource.DOCUMENT, patient_id).allowed:
+        return
     with svc.uow(actor) as uow:
         uow.authorize(Action.CREATE, Resource.DOCUMENT, patient_id)  # raises NotFound
     raise NotFound.default()  # pragma: no cover - authorize raised
@@ -122,10 +125,12 @@ class _Named:
 
 def _prepare(svc: Services, actor: Actor, d: Deposit, temporary: ExitStack) -> _Ready:
     patient_side = source_of(actor, d.patient_id) is SourceKind.PATIENT
-    received = content.receive(
-        d.upload.chunks, limit=PATIENT_MAX_BYTES if patient_side else SYSTEM_MAX_BYTES,
-        tmp_dir=tmp_dir(svc))
+    limit = PATIENT_MAX_BYTES if patient_side else SYSTEM_MAX_BYTES
+    received = d.upload.received
+    if received is None:
+        received = content.receive(d.upload.chunks, limit=limit, tmp_dir=tmp_dir(svc))
     temporary.callback(content.discard, received)
+    content.check_size(received, limit)
     inspection = content.inspect(
         received, allowed=PATIENT_FORMATS if patient_side else frozenset(Format))
     metadata, author = _described(actor, inspection, d.metadata, d.author)

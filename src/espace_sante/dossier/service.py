@@ -23,7 +23,8 @@ from espace_sante.core.policy import Action, Resource
 from espace_sante.core.services import Services
 from espace_sante.dossier import cda, cda_render, content, search
 from espace_sante.dossier.codes import SYSTEM_MAX_BYTES, Category, Format, Status
-from espace_sante.dossier.deposit import Deposit, add_document, add_documents
+from espace_sante.dossier.content import Received, Receiver, discard
+from espace_sante.dossier.deposit import Deposit, add_document, add_documents, check_may_deposit
 from espace_sante.dossier.models import Document, DocumentLink, Folder
 from espace_sante.dossier.repository import DocumentQuery, DocumentRepository
 from espace_sante.dossier.support import (
@@ -36,7 +37,8 @@ from espace_sante.dossier.support import (
 from espace_sante.dossier.views import DocumentView, Metadata
 
 # The deposit use cases live in ``deposit``; this module is the brick's one entry point.
-__all__ = ["Deposit", "DocumentQuery", "Services", "Upload", "add_document", "add_documents"]
+__all__ = ["Deposit", "DocumentQuery", "Received", "Receiver", "Services", "Upload",
+           "add_document", "add_documents", "check_may_deposit", "discard", "tmp_dir"]
 
 
 @dataclass(frozen=True)

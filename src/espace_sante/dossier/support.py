@@ -13,6 +13,7 @@ from espace_sante.core.actors import Actor, ActorKind
 from espace_sante.core.errors import InvalidInput
 from espace_sante.core.services import Services
 from espace_sante.dossier.codes import DOC_TYPES, Category, Format, SourceKind, Status
+from espace_sante.dossier.content import Received
 from espace_sante.dossier.models import Document
 from espace_sante.dossier.views import Author, DocumentView, Flags, Metadata
 
@@ -22,10 +23,12 @@ TITLE_MAX = 255
 
 @dataclass(frozen=True)
 class Upload:
-    """A file as it arrives: its bytes (streamed) and the name the sender gave it."""
+    """A file as it arrives: its bytes (streamed) and the name the sender gave it; or,
+    from a front door that wrote it down while parsing the request, the file received."""
 
-    chunks: Iterable[bytes]
+    chunks: Iterable[bytes] = ()
     file_name: str | None = None
+    received: Received | None = None
 
 
 def view_of(d: Document, links: list[str] | None = None) -> DocumentView:
