@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from espace_sante.bootstrap import Container
 from espace_sante.core.errors import InvalidInput
+from espace_sante.dossier import events
 from espace_sante.dossier import service as dossier
 from espace_sante.dossier.codes import Format, SourceKind
 from espace_sante.dossier.models import Document
@@ -74,3 +75,36 @@ def test_a_level_one_pdf_is_searchable(demo: Container) -> None:
     page = dossier.list_documents(demo, professional(demo), space,
                                   dossier.DocumentQuery(text="lorem ipsum"))
     assert page.total == 1  # words found only in the embedded PDF
+
+
+def test_coded_results_are_announced_after_the_commit(demo: Container) -> None:
+    heard: list[events.Deposited] = []
+    events.DEPOSIT_LISTENERS.append(lambda svc, event: heard.append(event))
+    try:
+        space = cisis_patient(demo)
+        for name in ("eP-MED-DM_2024.01_PosoStruct.xml", "DOC_NON_STRUCTURE_CDA-R2-N1.xml"):
+            data = (CDA_DIR / name).read_bytes()
+            dossier.add_document(demo, hospital(), space, dossier.Upload([data], name))
+    finally:
+        events.DEPOSIT_LISTENERS.pop()
+    prescription, level_one = heard
+    assert [(r.loinc, r.value, r.unit) for r in prescription.results] == [
+        ("29463-7", 55.0, "kg"), ("8302-2", 170.0, "cm")]
+    assert prescription.document.patient_id == space and level_one.results == ()
+    with demo.factory() as session:  # the listener ran once the rows were visible
+        assert session.get(Document, prescription.document.id) is not None
+
+
+def test_a_failing_listener_does_not_undo_the_deposit(demo: Container) -> None:
+    def broken(svc: object, event: events.Deposited) -> None:
+        raise RuntimeError("listener bug")
+
+    events.DEPOSIT_LISTENERS.append(broken)
+    try:
+        space = cisis_patient(demo)
+        data = (CDA_DIR / "BIO-CR-BIO_2024.01_TSH_1.xml").read_bytes()
+        view = dossier.add_document(demo, hospital(), space, dossier.Upload([data], "bio.xml"))
+    finally:
+        events.DEPOSIT_LISTENERS.pop()
+    with demo.factory() as session:
+        assert session.get(Document, view.id) is not None

@@ -29,7 +29,7 @@ from espace_sante.core.blobs import BlobInfo
 from espace_sante.core.errors import DomainError, InvalidInput, NotFound
 from espace_sante.core.policy import Action, Resource
 from espace_sante.core.services import Services
-from espace_sante.dossier import cda_embedded, content, notices, search
+from espace_sante.dossier import cda_embedded, cda_results, content, events, notices, search
 from espace_sante.dossier.codes import (
     DOC_TYPES,
     PATIENT_FORMATS,
@@ -74,6 +74,7 @@ class _Ready:
     metadata: Metadata
     author: Author
     preview: Path | None
+    results: tuple[cda_results.LabResult, ...] = ()
 
 
 def add_document(svc: Services, actor: Actor, patient_id: str, upload: Upload,
@@ -134,11 +135,13 @@ def _prepare(svc: Services, actor: Actor, d: Deposit, temporary: ExitStack) -> _
     inspection = content.inspect(
         received, allowed=PATIENT_FORMATS if patient_side else frozenset(Format))
     metadata, author = _described(actor, inspection, d.metadata, d.author)
-    preview = None
+    preview, results = None, tuple[cda_results.LabResult, ...]()
     if inspection.cda is not None and inspection.cda.embedded is not None:
         preview, text = _embedded_pdf(received, temporary)
         inspection = replace(inspection, text=f"{inspection.text}\n{text}"[:content.MAX_TEXT])
-    return _Ready(d, received, inspection, metadata, author, preview)
+    elif inspection.cda is not None:
+        results = cda_results.read(received.path)
+    return _Ready(d, received, inspection, metadata, author, preview, results)
 
 
 def _embedded_pdf(received: content.Received, temporary: ExitStack) -> tuple[Path | None, str]:
@@ -198,7 +201,10 @@ def _store(svc: Services, actor: Actor, ready: list[_Ready]) -> list[DocumentVie
         for patient_id, key in keys:
             forget_blobs(svc, patient_id, [key])
         raise
-    return [view_of(d) for d in documents]
+    views = [view_of(d) for d in documents]
+    events.announce(svc, [events.Deposited(actor, view, r.results)
+                          for r, view in zip(ready, views, strict=True)])
+    return views
 
 
 def _write(svc: Services, actor: Actor, r: _Ready, keys: list[tuple[str, str]],
