@@ -15,6 +15,7 @@ from espace_sante.api import accounts as accounts_api
 from espace_sante.api import activation as activation_api
 from espace_sante.api import dossier as dossier_api
 from espace_sante.api import oauth as oauth_api
+from espace_sante.api import profile as profile_api
 from espace_sante.api import provisioning as provisioning_api
 from espace_sante.api import space as space_api
 from espace_sante.bootstrap import Container, build
@@ -60,6 +61,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.include_router(space_api.router)
     app.include_router(provisioning_api.router)
     app.include_router(dossier_api.router)
+    app.include_router(profile_api.router)
     app.include_router(fhir_router)
     app.include_router(pro_login.router)
     app.include_router(dev_idp.router)  # answers 404 unless settings.dev_idp_enabled

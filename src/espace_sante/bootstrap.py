@@ -20,6 +20,7 @@ from espace_sante.core.uow import UnitOfWork
 from espace_sante.dossier import service as dossier
 from espace_sante.jobs import scheduler, tasks
 from espace_sante.oauth.tokens import TokenService
+from espace_sante.profile import service as profile
 from espace_sante.settings import Settings, get_settings
 
 
@@ -50,8 +51,9 @@ class Container:
 def register_bricks() -> None:
     """Bricks that keep rows per space tell the purge how to delete them, and the blob
     sweeper which files they own (accounts and jobs cannot import the bricks above them)."""
-    if dossier.purge_space not in closure.SPACE_PURGERS:
-        closure.SPACE_PURGERS.append(dossier.purge_space)
+    for purge in (dossier.purge_space, profile.purge_space):
+        if purge not in closure.SPACE_PURGERS:
+            closure.SPACE_PURGERS.append(purge)
     if dossier.owns_blob not in tasks.BLOB_OWNERS:
         tasks.BLOB_OWNERS.append(dossier.owns_blob)
 

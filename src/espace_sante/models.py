@@ -11,6 +11,7 @@ MODEL_MODULES = (
     "espace_sante.accounts.models",
     "espace_sante.oauth.models",
     "espace_sante.dossier.models",
+    "espace_sante.profile.models",
 )
 
 

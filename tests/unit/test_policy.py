@@ -98,6 +98,18 @@ folder          create   Y Y Y . . . . . . . .
 folder          update   . . . . . . . . . . .
 folder          delete   Y Y . . . . . . . . .
 folder          export   . . . . . . . . . . .
+profile         read     Y Y Y Y . . . . . . .
+profile         search   Y Y Y Y . . . . . . .
+profile         create   Y Y Y Y . . . . . . .
+profile         update   Y Y Y . . . . . . . .
+profile         delete   Y Y . Y . . . . . . .
+profile         export   Y Y . . . . . . . . .
+measure         read     Y Y Y Y Y . Y . . . .
+measure         search   Y Y Y Y Y . Y . . . .
+measure         create   Y Y Y Y Y . Y . . . .
+measure         update   . . . . . . . . . . .
+measure         delete   Y Y . Y Y . . . . . .
+measure         export   . . . . . . . . . . .
 """
 
 
@@ -192,6 +204,18 @@ def test_app_scopes_only_narrow() -> None:
         ActorKind.APP, LegalBasis.APP_CONSENT, frozenset({"patient/Observation.rs"})
     )
     assert not decide(other_type, Action.READ, Resource.PATIENT, PID).allowed
+
+
+def test_measures_need_the_observation_scope() -> None:
+    reader = _actor(ActorKind.APP, LegalBasis.APP_CONSENT, frozenset({"patient/Observation.rs"}))
+    assert decide(reader, Action.SEARCH, Resource.MEASURE, PID).allowed
+    assert not decide(reader, Action.CREATE, Resource.MEASURE, PID).allowed
+    documents_only = _actor(ActorKind.APP, LegalBasis.APP_CONSENT,
+                            frozenset({"patient/DocumentReference.crs"}))
+    assert not decide(documents_only, Action.READ, Resource.MEASURE, PID).allowed
+    # No scope opens the profile's sections to an app.
+    assert not decide(_actor(ActorKind.APP, LegalBasis.APP_CONSENT, WIDEST), Action.READ,
+                      Resource.PROFILE, PID).allowed
 
 
 def test_institution_scopes_narrow() -> None:

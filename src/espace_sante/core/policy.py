@@ -33,6 +33,8 @@ class Resource(StrEnum):
     DOCUMENT = "document"  # a document of the dossier: metadata, preview, history
     DOCUMENT_CONTENT = "document_content"  # a document's file, downloaded as such
     FOLDER = "folder"  # the patient's own folders of documents
+    PROFILE = "profile"  # the profil médical's sections and entries, and its settings
+    MEASURE = "measure"  # measures (weight, blood pressure, glycaemia…) and their history
 
 
 @dataclass(frozen=True)
@@ -132,6 +134,36 @@ def _content_downloaders() -> dict[ActorKind, frozenset[LegalBasis]]:
     return readers
 
 
+def _profile_readers() -> dict[ActorKind, frozenset[LegalBasis]]:
+    # Why no app and no institution: the sections map to many FHIR types (allergies,
+    # conditions, medications, immunizations…) that no single SMART scope names, and the
+    # catalogue's purposes are documents, measures, agenda and messaging (DOMAIN.md).
+    return {**_OWNERS, **_helpers(), ActorKind.PROFESSIONAL: _CARERS}
+
+
+def _profile_writers() -> dict[ActorKind, frozenset[LegalBasis]]:
+    # Professionals add entries (source "professional"); they do not rewrite the patient's.
+    return _profile_readers()
+
+
+def _profile_deleters() -> dict[ActorKind, frozenset[LegalBasis]]:
+    # Why no caregiver: caregivers cannot delete data. Professionals delete only what they
+    # wrote (checked by the repository).
+    return {**_OWNERS, ActorKind.PROFESSIONAL: _CARERS}
+
+
+def _measure_readers() -> dict[ActorKind, frozenset[LegalBasis]]:
+    # An institution sees only the measures it sent (its read-back), like its documents;
+    # an app with the patient's consent reads them (scope Observation).
+    return {**_profile_readers(), ActorKind.INSTITUTION: frozenset({B.SYSTEM_FEED}),
+            ActorKind.APP: frozenset({B.APP_CONSENT})}
+
+
+def _measure_deleters() -> dict[ActorKind, frozenset[LegalBasis]]:
+    # Professionals and institutions delete only what they recorded (the repository).
+    return {**_profile_deleters(), ActorKind.INSTITUTION: frozenset({B.SYSTEM_FEED})}
+
+
 RULES: tuple[Rule, ...] = (
     *_rules_for(Resource.PATIENT, Action.READ, _identity_readers(), "Patient.r"),
     *_rules_for(Resource.PATIENT, Action.SEARCH, _identity_readers(), "Patient.s"),
@@ -170,6 +202,21 @@ RULES: tuple[Rule, ...] = (
     *_rules_for(Resource.FOLDER, Action.READ, _document_editors()),
     *_rules_for(Resource.FOLDER, Action.CREATE, _document_editors()),
     *_rules_for(Resource.FOLDER, Action.DELETE, dict(_OWNERS)),
+    *_rules_for(Resource.PROFILE, Action.READ, _profile_readers()),
+    *_rules_for(Resource.PROFILE, Action.SEARCH, _profile_readers()),
+    *_rules_for(Resource.PROFILE, Action.CREATE, _profile_writers()),
+    # Editing entries and the settings (HbA1c target, extraction opt-out) is the patient's
+    # own organisation of his profile; caregivers may edit data (DOMAIN.md).
+    *_rules_for(Resource.PROFILE, Action.UPDATE, _document_editors()),
+    *_rules_for(Resource.PROFILE, Action.DELETE, _profile_deleters()),
+    # Why only the holders: the PDF handed to a carer is a download, which caregivers
+    # may not do.
+    *_rules_for(Resource.PROFILE, Action.EXPORT, dict(_OWNERS)),
+    *_rules_for(Resource.MEASURE, Action.READ, _measure_readers(), "Observation.r"),
+    *_rules_for(Resource.MEASURE, Action.SEARCH, _measure_readers(), "Observation.s"),
+    *_rules_for(Resource.MEASURE, Action.CREATE, _measure_readers(), "Observation.c"),
+    # No update: a wrong measure is deleted (it stays in the history) and typed again.
+    *_rules_for(Resource.MEASURE, Action.DELETE, _measure_deleters(), "Observation.d"),
 )
 
 # A closed space is archived, not erased: its data stays whole so that reopening restores

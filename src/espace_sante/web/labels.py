@@ -91,6 +91,8 @@ RESOURCES: Final[dict[str, str]] = {
     "document": "document",
     "document_content": "fichier d'un document",
     "folder": "dossier de documents",
+    "profile": "profil médical",
+    "measure": "mesure",
 }
 
 OUTCOMES: Final[dict[str, str]] = {
