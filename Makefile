@@ -34,6 +34,7 @@ assets: node_modules/.package-lock.json
 	mkdir -p $(VENDOR)
 	cp node_modules/@picocss/pico/css/pico.min.css node_modules/htmx.org/dist/htmx.min.js \
 	   node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css node_modules/swagger-ui-dist/favicon-32x32.png \
+	   node_modules/chart.js/dist/chart.umd.min.js \
 	   $(VENDOR)/
 
 # PDF letters and proofs embed DejaVu Sans (French text needs more than Latin-1).
@@ -78,6 +79,7 @@ bench: install-dev
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/provision.py
 	$(BIN)/python bench/dossier.py
+	$(BIN)/python bench/measures.py
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) .pytest_cache .mypy_cache .ruff_cache

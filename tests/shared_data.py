@@ -8,5 +8,6 @@ DATA = Path(__file__).resolve().parent / "data"
 CDA = DATA / "cda"
 PDSM = DATA / "pdsm4dmp"
 FRCORE = DATA / "frcore"
+SYNTHEA = DATA / "synthea"
 # The originals, beside the repository when it is checked out in the project's folder.
 ORIGINALS = Path(__file__).resolve().parents[2] / "shared" / "data"

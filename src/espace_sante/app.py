@@ -16,6 +16,7 @@ from espace_sante.api import activation as activation_api
 from espace_sante.api import dossier as dossier_api
 from espace_sante.api import oauth as oauth_api
 from espace_sante.api import profile as profile_api
+from espace_sante.api import profile_export as profile_export_api
 from espace_sante.api import provisioning as provisioning_api
 from espace_sante.api import space as space_api
 from espace_sante.bootstrap import Container, build
@@ -61,6 +62,8 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.include_router(space_api.router)
     app.include_router(provisioning_api.router)
     app.include_router(dossier_api.router)
+    # Before the profile's routes: its ``/profile/{section}`` would take ``export.pdf``.
+    app.include_router(profile_export_api.router)
     app.include_router(profile_api.router)
     app.include_router(fhir_router)
     app.include_router(pro_login.router)

@@ -17,9 +17,11 @@ from espace_sante.core.clock import Clock, SystemClock
 from espace_sante.core.crypto import Keyring
 from espace_sante.core.db import make_engine, make_session_factory
 from espace_sante.core.uow import UnitOfWork
+from espace_sante.dossier import events
 from espace_sante.dossier import service as dossier
 from espace_sante.jobs import scheduler, tasks
 from espace_sante.oauth.tokens import TokenService
+from espace_sante.profile import extraction
 from espace_sante.profile import service as profile
 from espace_sante.settings import Settings, get_settings
 
@@ -50,12 +52,16 @@ class Container:
 
 def register_bricks() -> None:
     """Bricks that keep rows per space tell the purge how to delete them, and the blob
-    sweeper which files they own (accounts and jobs cannot import the bricks above them)."""
+    sweeper which files they own (accounts and jobs cannot import the bricks above them);
+    the profile hears of the documents deposited, to extract their values (the dossier
+    cannot import the profile). Idempotent: ``build`` may run more than once."""
     for purge in (dossier.purge_space, profile.purge_space):
         if purge not in closure.SPACE_PURGERS:
             closure.SPACE_PURGERS.append(purge)
     if dossier.owns_blob not in tasks.BLOB_OWNERS:
         tasks.BLOB_OWNERS.append(dossier.owns_blob)
+    if extraction.on_deposit not in events.DEPOSIT_LISTENERS:
+        events.DEPOSIT_LISTENERS.append(extraction.on_deposit)
 
 
 def build(settings: Settings | None = None, *, clock: Clock | None = None) -> Container:

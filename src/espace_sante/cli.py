@@ -58,11 +58,11 @@ def migrate() -> None:
 
 @app.command()
 def demo() -> None:
-    """Load the demo data (people, professionals, system clients, staff, documents);
-    idempotent."""
+    """Load the demo data (people, professionals, system clients, staff, documents,
+    profiles and months of measures); idempotent."""
     from espace_sante import demo as demo_data
 
-    for line in demo_data.load(_container(), documents=True):
+    for line in demo_data.load(_container(), documents=True, profile=True):
         typer.echo(line)
     typer.echo("Données de démonstration chargées. / Demo data loaded.")
 

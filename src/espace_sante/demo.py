@@ -1,4 +1,6 @@
-"""Demo data: a few people, professionals, two system clients and two staff accounts.
+"""Demo data: a few people, professionals, two system clients and two staff accounts;
+for the served demo, documents in their dossiers and their profils médicaux
+(``demo_profile``).
 
 Idempotent: loading twice changes nothing. Passwords are development values, published in
 the README; production settings refuse to run with the development keys anyway.
@@ -33,9 +35,12 @@ from espace_sante.accounts.models import (
 from espace_sante.accounts.opposition import WINDOW
 from espace_sante.accounts.secrets import hash_password
 from espace_sante.bootstrap import Container
+from espace_sante.core.actors import Actor
 from espace_sante.core.crypto import Keyring
 from espace_sante.core.errors import InvalidInput
 from espace_sante.core.pdf import new_document
+from espace_sante.demo_profile import Cast
+from espace_sante.demo_profile import load as load_profiles
 from espace_sante.dossier import service as dossier
 from espace_sante.dossier.views import Metadata
 from espace_sante.oauth.clients import register_system_client
@@ -98,9 +103,10 @@ def _demo_password_hash() -> str:
     return hash_password(DEMO_PASSWORD)
 
 
-def load(c: Container, *, documents: bool = False) -> list[str]:
+def load(c: Container, *, documents: bool = False, profile: bool = False) -> list[str]:
     """Load the demo data; return the lines to print for the person running the demo.
-    ``documents``: also fill the dossiers (the served demo; tests start empty)."""
+    ``documents``: also fill the dossiers; ``profile``: also fill the profils médicaux
+    with entries and months of measures (the served demo; tests start empty)."""
     with c.factory() as session:
         load_directory(session, DIRECTORY)
         patients = {p.email: _person(c, session, p) for p in PEOPLE}
@@ -131,7 +137,26 @@ def load(c: Container, *, documents: bool = False) -> list[str]:
         session.commit()
     if documents:
         _documents(c)
+    if profile:
+        load_profiles(c, _cast(c))
     return lines
+
+
+def _cast(c: Container) -> Cast:
+    """The demo's people as the actors they sign in as (policy and audit as in use)."""
+    now = c.clock.now()
+    with c.factory() as session:
+        def person(p: DemoPerson) -> Actor:
+            account = session.scalar(select(Account).where(Account.email == p.email))
+            assert account is not None
+            return person_actor(session, account, now=now)
+
+        durand = session.get(Professional, "10001234567")
+        assert durand is not None
+        spaces = {p.first_names.split()[0]: _own(session, p).id for p in (*PEOPLE, CHILD)}
+        camille, thomas, jeanne = (person(p) for p in PEOPLE)
+        return Cast(spaces, camille, thomas, jeanne, professional_actor(session, durand),
+                    CHILD.birth_date)
 
 
 # (owner: index in PEOPLE, 3 for Léa; depositor RPPS, None for the owner; title; type;

@@ -33,13 +33,27 @@ def test_metadata_is_a_valid_r4_capability_statement_without_auth(fhir_client: T
 def test_metadata_lists_what_the_router_serves(fhir_client: TestClient) -> None:
     [rest] = fhir_client.get("/fhir/metadata").json()["rest"]
     assert rest["mode"] == "server"
-    patient, documents, binary = rest["resource"]
+    patient, documents, binary, observation, *clinical = rest["resource"]
     assert (documents["type"], binary["type"]) == ("DocumentReference", "Binary")
+    assert [r["type"] for r in clinical] == [
+        "AllergyIntolerance", "Condition", "MedicationStatement", "Immunization",
+        "FamilyMemberHistory", "RelatedPerson"]
+    for resource in clinical:
+        assert [i["code"] for i in resource["interaction"]] == [
+            "read", "update", "delete", "create", "search-type"]
+        assert "aucun scope SMART" in resource["documentation"]  # the policy: sessions only
+    assert [i["code"] for i in observation["interaction"]] == [
+        "read", "delete", "create", "search-type"]
+    assert {p["name"] for p in observation["searchParam"]} == {
+        "patient", "code", "category", "date", "_sort", "_count", "_offset"}
+    assert ("https://hl7.fr/ig/fhir/core/StructureDefinition/fr-core-observation-bp"
+            in observation["supportedProfile"])
     assert [i["code"] for i in documents["interaction"]] == ["read", "create", "search-type"]
     assert [i["code"] for i in binary["interaction"]] == ["read"]
     assert {"patient", "category", "type", "date", "status", "_sort", "_count"} <= {
         p["name"] for p in documents["searchParam"]}
-    assert rest["interaction"] == [{"code": "transaction"}]
+    [transaction] = rest["interaction"]
+    assert transaction["code"] == "transaction" and "ITI-65" in transaction["documentation"]
     assert patient["type"] == "Patient"
     assert patient["profile"] == FR_CORE_PATIENT
     assert [i["code"] for i in patient["interaction"]] == ["read", "search-type"]
@@ -70,18 +84,19 @@ def test_metadata_ignores_a_session_and_accepts_format_json(fhir_client: TestCli
 
 def test_capability_statement_follows_the_registry() -> None:
     """A type added to the registry appears, with only the interactions it implements."""
-    observation = ResourceSupport(
-        type="Observation", profile="http://example.org/obs", read=RESOURCES["Patient"].read
+    appointment = ResourceSupport(
+        type="Appointment", profile="http://example.org/appointment",
+        read=RESOURCES["Patient"].read,
     )
-    registry = {**RESOURCES, "Observation": observation}
+    registry = {**RESOURCES, "Appointment": appointment}
     statement = capability_statement(BASE, datetime(2026, 1, 1, tzinfo=UTC), registry)
     CapabilityStatement.model_validate(statement)
     resources = {r["type"]: r for r in statement["rest"][0]["resource"]}
-    assert set(resources) == {"Patient", "DocumentReference", "Binary", "Observation"}
-    assert resources["Observation"]["interaction"] == [{"code": "read"}]
-    assert "searchParam" not in resources["Observation"]
+    assert set(resources) == {*RESOURCES, "Appointment"}
+    assert resources["Appointment"]["interaction"] == [{"code": "read"}]
+    assert "searchParam" not in resources["Appointment"]
     scopes = configuration(BASE, registry)["scopes_supported"]
-    assert "system/Observation.r" in scopes and "system/Observation.s" not in scopes
+    assert "system/Appointment.r" in scopes and "system/Appointment.s" not in scopes
 
 
 def test_a_type_without_handlers_announces_no_scope() -> None:
@@ -105,6 +120,8 @@ def test_smart_configuration(fhir_client: TestClient) -> None:
             "system/DocumentReference.crs", "system/DocumentReference.c",
             "system/DocumentReference.r", "system/DocumentReference.s",
             "patient/DocumentReference.crs", "system/Binary.r", "patient/Binary.r",
+            "system/Observation.crds", "system/Observation.c", "system/Observation.r",
+            "system/Observation.d", "system/Observation.s", "patient/Observation.crds",
         ],
         "capabilities": ["client-confidential-asymmetric"],
     }

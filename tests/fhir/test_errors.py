@@ -36,9 +36,9 @@ def test_post_with_a_malformed_body_is_400(sign_in: SignIn) -> None:
 
 
 def test_unknown_resource_type_is_404(sign_in: SignIn) -> None:
-    response = sign_in(CAMILLE).get("/fhir/Observation")
+    response = sign_in(CAMILLE).get("/fhir/Appointment")
     issue = outcome(response, 404, "not-supported")
-    assert "Type de ressource non pris en charge : Observation" in issue["diagnostics"]
+    assert "Type de ressource non pris en charge : Appointment" in issue["diagnostics"]
 
 
 def test_unknown_paths_are_404(sign_in: SignIn) -> None:

@@ -36,7 +36,7 @@ def test_refusals_are_domain_errors(demo: Container) -> None:
     with pytest.raises(NotFound):  # the policy refuses anonymous callers too
         handle(demo, ANONYMOUS, "GET", ["Patient", thomas.id], [])
     with pytest.raises(UnknownType):
-        handle(demo, actor, "GET", ["Observation"], [])
+        handle(demo, actor, "GET", ["Appointment"], [])
     with pytest.raises(NotSupported):
         handle(demo, actor, "POST", ["Patient"], [], {"resourceType": "Patient"})
     with pytest.raises(NotAcceptable):

@@ -6,7 +6,7 @@ from types import MappingProxyType
 
 import pytest
 
-from espace_sante.core.actors import Actor, ActorKind, LegalBasis
+from espace_sante.core.actors import Actor, ActorKind, LegalBasis, system_actor
 from espace_sante.core.policy import RULES, Action, Resource, decide
 
 PID = "11111111-1111-1111-1111-111111111111"
@@ -106,9 +106,9 @@ profile         delete   Y Y . Y . . . . . . .
 profile         export   Y Y . . . . . . . . .
 measure         read     Y Y Y Y Y . Y . . . .
 measure         search   Y Y Y Y Y . Y . . . .
-measure         create   Y Y Y Y Y . Y . . . .
+measure         create   Y Y Y Y Y . Y . . Y .
 measure         update   . . . . . . . . . . .
-measure         delete   Y Y . Y Y . . . . . .
+measure         delete   Y Y . Y Y . . . . Y .
 measure         export   . . . . . . . . . . .
 """
 
@@ -216,6 +216,18 @@ def test_measures_need_the_observation_scope() -> None:
     # No scope opens the profile's sections to an app.
     assert not decide(_actor(ActorKind.APP, LegalBasis.APP_CONSENT, WIDEST), Action.READ,
                       Resource.PROFILE, PID).allowed
+
+
+def test_the_extraction_job_writes_measures_and_reads_nothing() -> None:
+    """The job that turns a document's results into measures creates them, and retires
+    its own when the document is replaced; it reads no document, measure or profile."""
+    job = system_actor("extraction")
+    assert decide(job, Action.CREATE, Resource.MEASURE, OTHER).allowed
+    assert decide(job, Action.DELETE, Resource.MEASURE, OTHER).allowed
+    for resource in (Resource.MEASURE, Resource.DOCUMENT, Resource.PROFILE):
+        for action in (Action.READ, Action.SEARCH):
+            assert not decide(job, action, resource, OTHER).allowed
+    assert not decide(job, Action.EXPORT, Resource.DOCUMENT_CONTENT, OTHER).allowed
 
 
 def test_institution_scopes_narrow() -> None:

@@ -159,9 +159,22 @@ def _measure_readers() -> dict[ActorKind, frozenset[LegalBasis]]:
             ActorKind.APP: frozenset({B.APP_CONSENT})}
 
 
+def _measure_writers() -> dict[ActorKind, frozenset[LegalBasis]]:
+    # Why the system: the extraction job turns the coded results of a document entering
+    # the dossier into measures (DOMAIN.md: glycaemia, HbA1c, height, weight, head
+    # circumference, unless the patient opts out). It writes as itself rather than with the
+    # depositor's rights: a hospital pushing documents may hold no Observation scope, and
+    # the trail must say the values were read from a document by us, not sent as measures.
+    return {**_measure_readers(), ActorKind.SYSTEM: _JOB}
+
+
 def _measure_deleters() -> dict[ActorKind, frozenset[LegalBasis]]:
     # Professionals and institutions delete only what they recorded (the repository).
-    return {**_profile_deleters(), ActorKind.INSTITUTION: frozenset({B.SYSTEM_FEED})}
+    # Why the system: when a document is replaced by a new version, the extraction job
+    # retires the values it extracted from the old one (its own only, checked by the use
+    # case), so that no value is counted twice.
+    return {**_profile_deleters(), ActorKind.INSTITUTION: frozenset({B.SYSTEM_FEED}),
+            ActorKind.SYSTEM: _JOB}
 
 
 RULES: tuple[Rule, ...] = (
@@ -214,7 +227,7 @@ RULES: tuple[Rule, ...] = (
     *_rules_for(Resource.PROFILE, Action.EXPORT, dict(_OWNERS)),
     *_rules_for(Resource.MEASURE, Action.READ, _measure_readers(), "Observation.r"),
     *_rules_for(Resource.MEASURE, Action.SEARCH, _measure_readers(), "Observation.s"),
-    *_rules_for(Resource.MEASURE, Action.CREATE, _measure_readers(), "Observation.c"),
+    *_rules_for(Resource.MEASURE, Action.CREATE, _measure_writers(), "Observation.c"),
     # No update: a wrong measure is deleted (it stays in the history) and typed again.
     *_rules_for(Resource.MEASURE, Action.DELETE, _measure_deleters(), "Observation.d"),
 )

@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from espace_sante.fhir.interactions import SearchPage
+from espace_sante.fhir.search import AND
 
 
 def searchset(
@@ -30,10 +31,12 @@ def searchset(
 
 def _links(url: str, page: SearchPage, params: Mapping[str, str]) -> list[dict[str, str]]:
     def at(offset: int) -> str:
-        query = {k: v for k, v in params.items() if k != "_offset"}
+        # A repeated parameter (``date=ge…&date=le…``) is repeated again (``search.AND``).
+        query = [(k, v) for k, joined in params.items() if k != "_offset"
+                 for v in joined.split(AND)]
         if offset:
-            query["_offset"] = str(offset)
-        return f"{url}?{urlencode(list(query.items()))}" if query else url
+            query.append(("_offset", str(offset)))
+        return f"{url}?{urlencode(query)}" if query else url
 
     links = [{"relation": "self", "url": at(page.offset)}]
     if page.count and page.offset + page.count < page.total:

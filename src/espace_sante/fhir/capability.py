@@ -12,6 +12,16 @@ from espace_sante.fhir.interactions import Registry, ResourceSupport
 
 OAUTH_URIS = "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris"
 SECURITY_SERVICE = "http://terminology.hl7.org/CodeSystem/restful-security-service"
+TRANSACTION_DOC = (
+    "POST [base] : lot de soumission de documents IHE MHD (ITI-65), ou importation des "
+    "mesures et du profil médical d'un patient (POST [base]?patient=Patient/<id>) ; tout ou "
+    "rien. / An ITI-65 provide-document bundle, or an import of a patient's measures and "
+    "medical profile; all or nothing.")
+SESSION_ONLY = (
+    "Par une session Espace Santé (le patient, ses représentants et aidants, les "
+    "professionnels qu'il a autorisés) : aucun scope SMART ne l'ouvre aux applications ni "
+    "aux établissements. / Through an Espace Santé session only: no SMART scope opens it to "
+    "apps or institutions.")
 
 
 def capability_statement(base_url: str, now: datetime, resources: Registry) -> dict[str, Any]:
@@ -31,8 +41,7 @@ def capability_statement(base_url: str, now: datetime, resources: Registry) -> d
             "mode": "server",
             "security": _security(base_url),
             "resource": [_resource(s) for s in resources.values()],
-            # POST [base]: the MHD provide-document bundle (ITI-65).
-            "interaction": [{"code": "transaction"}],
+            "interaction": [{"code": "transaction", "documentation": TRANSACTION_DOC}],
         }],
     }
 
@@ -57,10 +66,14 @@ def _resource(support: ResourceSupport) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "type": support.type,
         "profile": support.profile,
+        **({"supportedProfile": list(support.supported_profiles)}
+           if support.supported_profiles else {}),
         "interaction": [{"code": code} for code in support.interactions],
         "versioning": "no-version",
         "readHistory": False,
     }
+    if not support.smart_scopes:
+        entry["documentation"] = SESSION_ONLY
     if support.search_params:
         entry["searchParam"] = [
             {"name": p.name, "definition": p.definition, "type": p.type,

@@ -1,6 +1,6 @@
-"""What a supported resource type declares: its profile, its read and search handlers and
-its search parameters. The router dispatches on it and the CapabilityStatement is built
-from it, so the two cannot disagree."""
+"""What a supported resource type declares: its profile, its handlers (read, search,
+create, update, delete) and its search parameters. The router dispatches on it and the
+CapabilityStatement is built from it, so the two cannot disagree."""
 
 from __future__ import annotations
 
@@ -40,6 +40,8 @@ class RawContent:
 Reader = Callable[[Services, Actor, str], Resource | RawContent]
 Searcher = Callable[[Services, Actor, Mapping[str, str]], list[Resource] | SearchPage]
 Creator = Callable[[Services, Actor, Any], Resource]
+Updater = Callable[[Services, Actor, str, Any], Resource]
+Deleter = Callable[[Services, Actor, str], None]
 
 
 @dataclass(frozen=True)
@@ -57,12 +59,25 @@ class ResourceSupport:
     read: Reader | None = None
     search: Searcher | None = None
     create: Creator | None = None
+    update: Updater | None = None
+    delete: Deleter | None = None
     search_params: tuple[SearchParam, ...] = ()
+    # Profiles some of its resources claim (the measures: FR Core and MES, per type).
+    supported_profiles: tuple[str, ...] = ()
+    # Parameters that may be given twice (``date=ge…&date=le…``: both apply).
+    repeatable: frozenset[str] = frozenset()
+    # False when no SMART scope opens the type (the policy gives apps and institutions no
+    # access to it): none is announced, and the CapabilityStatement says who may use it.
+    smart_scopes: bool = True
+    # Why an update is refused, when the type has none for a reason a client should read
+    # (French, English): a measure is deleted and sent again, never changed.
+    no_update: tuple[str, str] | None = None
 
     @property
     def interactions(self) -> tuple[str, ...]:
         """FHIR type-level interaction codes, in the order the spec lists them."""
-        pairs = (("read", self.read), ("create", self.create), ("search-type", self.search))
+        pairs = (("read", self.read), ("update", self.update), ("delete", self.delete),
+                 ("create", self.create), ("search-type", self.search))
         return tuple(code for code, handler in pairs if handler is not None)
 
     @property

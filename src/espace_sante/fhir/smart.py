@@ -37,11 +37,12 @@ def configuration(base_url: str, resources: Registry) -> dict[str, Any]:
 
 
 def scopes_of(support: ResourceSupport) -> list[str]:
-    """SMART v2 scopes for one type: ``.crs`` and its parts for systems, the whole for
-    apps (permissions in the order SMART v2 requires: c, r, u, d, s)."""
-    handlers = (("c", support.create), ("r", support.read), ("s", support.search))
+    """SMART v2 scopes for one type: ``.cruds`` (what it has of it) and its parts for
+    systems, the whole for apps (permissions in the order SMART v2 requires: c, r, u, d, s)."""
+    handlers = (("c", support.create), ("r", support.read), ("u", support.update),
+                ("d", support.delete), ("s", support.search))
     perms = "".join(p for p, h in handlers if h)
-    if not perms:
+    if not perms or not support.smart_scopes:
         return []
     parts = [f"system/{support.type}.{p}" for p in perms] if len(perms) > 1 else []
     return [f"system/{support.type}.{perms}", *parts, f"patient/{support.type}.{perms}"]

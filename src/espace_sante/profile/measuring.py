@@ -9,7 +9,7 @@ then a measure said to come from a document must name one the sender sees in the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -21,6 +21,7 @@ from espace_sante.core.errors import InvalidInput, NotFound
 from espace_sante.core.policy import Action, Resource
 from espace_sante.core.services import Services
 from espace_sante.dossier import service as dossier
+from espace_sante.dossier.views import DocumentView
 from espace_sante.profile import bmi
 from espace_sante.profile.codes import MEASURE_TYPES, MeasureKind, SourceKind, Status
 from espace_sante.profile.models import Measure, ProfileSettings
@@ -61,10 +62,12 @@ def add_blood_pressure(svc: Services, actor: Actor, patient_id: str, systolic: f
         source_ref))
 
 
-def add_measures(svc: Services, actor: Actor,
-                 entries: Sequence[NewMeasure]) -> list[MeasureView]:
+def add_measures(svc: Services, actor: Actor, entries: Sequence[NewMeasure], *,
+                 held: Collection[DocumentView] = ()) -> list[MeasureView]:
     """Store every measure or none (an app's sync, a laboratory's feed). Refusals name the
-    entry's ``label``."""
+    entry's ``label``. ``held``: documents the caller was handed by the dossier itself (the
+    extraction job gets its document from the deposit event); measures naming one of them
+    need no second read of it, which the job, reading no document, could not do."""
     if not 1 <= len(entries) <= MAX_BATCH:
         raise InvalidInput(f"De 1 à {MAX_BATCH} mesures par envoi.",
                            f"From 1 to {MAX_BATCH} measures per submission.")
@@ -72,7 +75,7 @@ def add_measures(svc: Services, actor: Actor,
     for patient_id in spaces:
         if not policy.decide(actor, Action.CREATE, Resource.MEASURE, patient_id).allowed:
             _audited_refusal(svc, actor, patient_id)
-    _check_documents(svc, actor, entries)
+    _check_documents(svc, actor, entries, held)
     now = svc.clock.now()
     with svc.uow(actor) as uow:
         repo = MeasureRepository(uow)
@@ -117,10 +120,11 @@ def _audited_refusal(svc: Services, actor: Actor, patient_id: str) -> None:
     raise NotFound.default()  # pragma: no cover - authorize raised
 
 
-def _check_documents(svc: Services, actor: Actor, entries: Sequence[NewMeasure]) -> None:
+def _check_documents(svc: Services, actor: Actor, entries: Sequence[NewMeasure],
+                     held: Collection[DocumentView] = ()) -> None:
     """A measure extracted from a document names one the sender sees (the dossier's read
-    is audited like any other)."""
-    checked: set[tuple[str, str]] = set()
+    is audited like any other), or one the dossier handed it."""
+    checked = {(d.patient_id, d.id) for d in held}
     for entry in entries:
         document_id = entry.measure.source_document_id
         if document_id is None or (entry.patient_id, document_id) in checked:

@@ -18,7 +18,7 @@ from espace_sante.core.uow import UnitOfWork
 from espace_sante.profile import visibility
 from espace_sante.profile.codes import MeasureKind, Section, Status
 from espace_sante.profile.models import Measure, ProfileItem, ProfileSettings
-from espace_sante.profile.views import MeasureRange
+from espace_sante.profile.views import MeasureRange, Point
 
 MAX_ID = 128  # what the audit trail keeps of a guessed id
 _ORDER = {section.value: rank for rank, section in enumerate(Section)}
@@ -113,13 +113,18 @@ class MeasureRepository(_Scoped):
         return list(rows), int(total or 0)
 
     def series(self, patient_id: str, kind: MeasureKind, period: MeasureRange,
-               bound: int) -> tuple[list[Measure], bool]:
-        """Up to ``bound`` points, oldest first; the most recent ones if there are more."""
+               bound: int) -> tuple[list[Point], bool]:
+        """Up to ``bound`` points, oldest first; the most recent ones if there are more.
+        Three columns rather than ORM objects: 10,000 points took 400 ms as objects and
+        85 ms as rows (bench/measures.py)."""
         self.authorize(Action.SEARCH, Resource.MEASURE, patient_id, kind.value)
-        where = self._of_kind(patient_id, kind, period)
-        rows = list(self.session.scalars(self._newest_first(where).limit(bound + 1)))
-        truncated = len(rows) > bound
-        return rows[:bound][::-1], truncated
+        stmt = (select(Measure.effective_at, Measure.value, Measure.value2)
+                .where(*self._of_kind(patient_id, kind, period))
+                .order_by(Measure.effective_at.desc(), Measure.recorded_at.desc(),
+                          Measure.id.desc())
+                .limit(bound + 1))
+        rows = [Point(at, value, value2) for at, value, value2 in self.session.execute(stmt)]
+        return rows[:bound][::-1], len(rows) > bound
 
     def latest(self, patient_id: str) -> list[Measure]:
         """The most recent measure of each type the actor sees."""

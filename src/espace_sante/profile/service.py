@@ -48,7 +48,6 @@ from espace_sante.profile.views import (
     MeasurePage,
     MeasureRange,
     MeasureView,
-    Point,
     SectionView,
     Series,
     SettingsChanges,
@@ -164,8 +163,7 @@ def measure_series(svc: Services, actor: Actor, patient_id: str, kind: MeasureKi
         raise InvalidInput(f"De 1 à {MAX_POINTS} points.", f"From 1 to {MAX_POINTS} points.")
     _check_period(period)
     with svc.uow(actor) as uow:
-        rows, truncated = MeasureRepository(uow).series(patient_id, kind, period, bound)
-        points = [Point(r.effective_at, r.value, r.value2) for r in rows]
+        points, truncated = MeasureRepository(uow).series(patient_id, kind, period, bound)
         uow.commit()
     return Series(kind, MEASURE_TYPES[kind].unit.code, points, truncated)
 

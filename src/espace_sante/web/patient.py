@@ -13,6 +13,7 @@ from espace_sante.accounts.service import AccessEntry, PatientView, SpaceSummary
 from espace_sante.core.actors import Actor, ActorKind
 from espace_sante.core.uow import UowFactory
 from espace_sante.gateway.actor import SESSION_COOKIE, MaybeActor, container
+from espace_sante.profile import service as profile
 from espace_sante.web import cookies, i18n, labels
 from espace_sante.web.login import see_other
 from espace_sante.web.redirects import sign_in_url
@@ -33,6 +34,7 @@ class SpaceCard:
     settings_url: str | None = None  # holder and representatives: who acts, closure
     help_url: str | None = None  # a caregiver: his end date, and stopping his help
     documents_url: str | None = None  # the dossier (not a professional's: his are /pro)
+    profile_url: str | None = None  # the profil médical and the measures
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,8 @@ def _card(uow: UowFactory, actor: Actor, space: PatientView, lang: str) -> Space
         settings_url=f"{base}/parametres" if links.settings else None,
         help_url=f"{base}/aidant" if links.own_help else None,
         documents_url=f"{base}/documents" if links.documents else None,
+        profile_url=f"{base}/profil" if not closed and profile.offered(
+            actor, patient_id).profile else None,
     )
 
 

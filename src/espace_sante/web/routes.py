@@ -17,6 +17,7 @@ from espace_sante.web import (
     operator_opposition,
     opposition,
     patient,
+    profile,
     space,
     staff,
 )
@@ -34,6 +35,7 @@ router.include_router(space.router)
 router.include_router(dossier_content.router)
 router.include_router(dossier.router)
 router.include_router(dossier_pro.router)
+router.include_router(profile.router)
 # Answers "not found" in production (checked per request, since settings are per app).
 router.include_router(dev.router)
 
