@@ -119,3 +119,20 @@ def test_a_parent_sees_his_daughters_growth_curve(page: Page, live_server: LiveS
     expect(page.get_by_role("heading", level=2, name="Taille, de 1 à 18 ans")).to_be_visible()
     assert len(drawn(page, "croissance")) == 6
     expect(page.get_by_text("Aucune mesure de l'enfant à ces âges.")).to_be_visible()
+
+
+def test_patient_sets_her_hba1c_target_and_opts_out(page: Page,
+                                                     live_server: LiveServer) -> None:
+    sign_in(page, live_server.url, CAMILLE)
+    own = page.get_by_role("article").filter(has_text="votre propre espace")
+    own.get_by_role("link", name=re.compile("^Profil médical")).click()
+    page.get_by_role("link", name="Réglages", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Réglages du profil médical")
+    assert_accessible(page)
+    page.get_by_label("Objectif d'HbA1c (en pourcentage)").fill("6,5")
+    page.get_by_role("checkbox").check()
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.get_by_role("status")).to_have_text("Les réglages du profil sont enregistrés.")
+    expect(page.get_by_label("Objectif d'HbA1c (en pourcentage)")).to_have_value("6,5")
+    opt_out = page.get_by_role("checkbox", name=re.compile("valeurs trouvées dans mes documents"))
+    expect(opt_out).to_be_checked()

@@ -30,7 +30,8 @@ from tests.web.test_labels import english_catalogue, template_messages
 
 OUR_TEMPLATES = ("profile/_macros.html", "profile/summary.html", "profile/section.html",
                  "profile/edit.html", "profile/measures.html", "profile/measure.html",
-                 "profile/growth.html", "profile/export.html", "home.html", "pro/home.html")
+                 "profile/growth.html", "profile/export.html", "profile/settings.html",
+                 "home.html", "pro/home.html")
 
 
 def text(response: Response) -> str:

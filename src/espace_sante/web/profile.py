@@ -20,7 +20,12 @@ from espace_sante.profile.codes import Section
 from espace_sante.profile.sections import SPECS
 from espace_sante.profile.support import today
 from espace_sante.profile.views import ItemChanges, ItemInput, ItemView
-from espace_sante.web import profile_export, profile_growth, profile_measures
+from espace_sante.web import (
+    profile_export,
+    profile_growth,
+    profile_measures,
+    profile_settings,
+)
 from espace_sante.web.login import see_other
 from espace_sante.web.profile_forms import (
     entry_data,
@@ -46,6 +51,7 @@ router = APIRouter(include_in_schema=False)
 router.include_router(profile_measures.router)
 router.include_router(profile_growth.router)
 router.include_router(profile_export.router)
+router.include_router(profile_settings.router)
 
 FormFields = Annotated[dict[str, str], Depends(form_fields)]
 # Refusals a person can fix on the page itself: shown next to the form.

@@ -37,6 +37,7 @@ DONE: Final[dict[str, str]] = {
     "suppression": "L'information est supprimée ; elle reste dans l'historique du profil.",
     "mesure": "La mesure est enregistrée.",
     "mesure-supprimee": "La mesure est supprimée ; elle reste dans l'historique.",
+    "reglages": "Les réglages du profil sont enregistrés.",
 }
 
 
