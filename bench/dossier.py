@@ -489,24 +489,31 @@ def on_sqlite(files: list[Path], big: Path, args: argparse.Namespace) -> dict[st
 
 
 def on_postgres(files: list[Path], big: Path, args: argparse.Namespace) -> dict[str, Any]:
-    name = f"es_bench_dossier_{os.getpid()}"
-    with psycopg.connect(f"{args.postgres}/postgres", autocommit=True) as conn:
+    with postgres_database(args.postgres, "es_bench_dossier") as url, \
+            tempfile.TemporaryDirectory() as tmp:
+        return run_suite("PostgreSQL", url, Path(tmp), files, big, args)
+
+
+@contextmanager
+def postgres_database(server: str, prefix: str) -> Iterator[str]:
+    """A database of its own for one run, dropped afterwards; yields its SQLAlchemy URL."""
+    name = f"{prefix}_{os.getpid()}"
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     try:
-        url = args.postgres.replace("postgresql://", "postgresql+psycopg://") + f"/{name}"
-        with tempfile.TemporaryDirectory() as tmp:
-            return run_suite("PostgreSQL", url, Path(tmp), files, big, args)
+        yield server.replace("postgresql://", "postgresql+psycopg://") + f"/{name}"
     finally:
-        with psycopg.connect(f"{args.postgres}/postgres", autocommit=True) as conn:
+        with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 # -- reports -----------------------------------------------------------------------------------
 
 
-def write_json(report: dict[str, Any]) -> None:
+def write_json(report: dict[str, Any], key: str = "dossier") -> None:
+    """Under its own key: the other benchmarks' keys stay."""
     merged = json.loads(REPORT_JSON.read_text(encoding="utf-8")) if REPORT_JSON.exists() else {}
-    merged["dossier"] = report
+    merged[key] = report
     REPORT_JSON.write_text(json.dumps(merged, indent=2, ensure_ascii=False) + "\n",
                            encoding="utf-8")
 

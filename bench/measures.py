@@ -22,7 +22,6 @@ Usage: python bench/measures.py [--duration 5] [--postgres URL] [--only sqlite]
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import random
@@ -44,7 +43,7 @@ from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: bench.*
 
-from bench.dossier import free_port, server, space_ids, wrk
+from bench.dossier import free_port, postgres_database, server, space_ids, write_json, wrk
 from espace_sante import demo
 from espace_sante.bootstrap import Container, build
 from espace_sante.core.actors import Actor, ActorKind, LegalBasis
@@ -228,27 +227,12 @@ def on_sqlite(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def on_postgres(args: argparse.Namespace) -> dict[str, Any]:
-    name = f"es_bench_profile_{os.getpid()}"
-    with psycopg.connect(f"{args.postgres}/postgres", autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        url = args.postgres.replace("postgresql://", "postgresql+psycopg://") + f"/{name}"
-        with tempfile.TemporaryDirectory() as tmp:
-            return run_suite("PostgreSQL", url, Path(tmp), args)
-    finally:
-        with psycopg.connect(f"{args.postgres}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with postgres_database(args.postgres, "es_bench_profile") as url, \
+            tempfile.TemporaryDirectory() as tmp:
+        return run_suite("PostgreSQL", url, Path(tmp), args)
 
 
 # -- reports --------------------------------------------------------------------------------
-
-
-def write_json(report: dict[str, Any]) -> None:
-    """Merged: the other benchmarks' keys stay."""
-    merged = json.loads(REPORT_JSON.read_text(encoding="utf-8")) if REPORT_JSON.exists() else {}
-    merged["profile"] = report
-    REPORT_JSON.write_text(json.dumps(merged, indent=2, ensure_ascii=False) + "\n",
-                           encoding="utf-8")
 
 
 def markdown(report: dict[str, Any]) -> list[str]:
@@ -318,7 +302,7 @@ def main() -> None:
     report = {"date": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC", "cores": os.cpu_count(),
               "python": platform.python_version(), "parameters": vars(args),
               "seconds": time.perf_counter() - started, "runs": runs}
-    write_json(report)
+    write_json(report, "profile")
     write_markdown(report)
 
 

@@ -14,7 +14,7 @@ from espace_sante.core.services import Services
 from espace_sante.core.uow import UnitOfWork
 from espace_sante.profile import links
 from espace_sante.profile.codes import SECTION_LABELS, Section, Status
-from espace_sante.profile.fields import Json, checked_code, checked_data
+from espace_sante.profile.fields import Json, checked_data, checked_section_code
 from espace_sante.profile.models import ProfileItem
 from espace_sante.profile.repository import ItemRepository
 from espace_sante.profile.sections import SPECS, SectionSpec
@@ -32,7 +32,7 @@ def add_item(svc: Services, actor: Actor, patient_id: str, item: ItemInput) -> I
         repo = ItemRepository(uow)
         repo.authorize(Action.CREATE, Resource.PROFILE, patient_id)
         data = checked_data(spec, item.data, today(svc), with_documents=bool(document_ids))
-        code, system = _code(spec, item.code, item.code_system)
+        code, system = checked_section_code(spec, item.code, item.code_system)
         if spec.single and repo.active_in(patient_id, spec.section) is not None:
             label = SECTION_LABELS[spec.section]
             raise Conflict(f"La rubrique « {label[0]} » a déjà une valeur : modifiez-la.",
@@ -63,7 +63,8 @@ def update_item(svc: Services, actor: Actor, patient_id: str, item_id: str,
         row.data = checked_data(spec, _merged(row.data, changes.data), today(svc),
                                 with_documents=bool(documents))
         if changes.code is not None or changes.code_system is not None:
-            row.code, row.code_system = _code(spec, changes.code, changes.code_system)
+            row.code, row.code_system = checked_section_code(spec, changes.code,
+                                                             changes.code_system)
         _date(spec, row)
         row.updated_at = svc.clock.now()
         view = item_view(row, documents)
@@ -112,16 +113,6 @@ def _merged(data: Mapping[str, Json], changes: Mapping[str, object]) -> dict[str
         else:
             merged[name] = value
     return merged
-
-
-def _code(spec: SectionSpec, code: str | None,
-          system: str | None) -> tuple[str | None, str | None]:
-    code, system = checked_code(code, system)
-    if code is not None and not spec.coded:
-        label = SECTION_LABELS[spec.section]
-        raise InvalidInput(f"La rubrique « {label[0]} » ne prend pas de code.",
-                           f"The \"{label[1]}\" section takes no code.", {"field": "code"})
-    return code, system
 
 
 def _date(spec: SectionSpec, row: ProfileItem) -> None:

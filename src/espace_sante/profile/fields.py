@@ -160,3 +160,14 @@ def _error(spec: SectionSpec, field: Field | None, french: str, english: str) ->
     return InvalidInput(f"{section[0]}, « {field.label[0]} » : {french}.",
                         f"{section[1]}, \"{field.label[1]}\": {english}.",
                         {"field": f"data.{field.name}"})
+
+
+def checked_section_code(spec: SectionSpec, code: str | None,
+                         system: str | None) -> tuple[str | None, str | None]:
+    """An entry's code, for the sections that take one (allergies, diseases…)."""
+    code, system = checked_code(code, system)
+    if code is not None and not spec.coded:
+        label = SECTION_LABELS[spec.section]
+        raise InvalidInput(f"La rubrique « {label[0]} » ne prend pas de code.",
+                           f"The \"{label[1]}\" section takes no code.", {"field": "code"})
+    return code, system

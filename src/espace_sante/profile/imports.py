@@ -32,7 +32,7 @@ from espace_sante.profile.codes import (
     SourceKind,
     Status,
 )
-from espace_sante.profile.fields import Json, checked_code, checked_data
+from espace_sante.profile.fields import Json, checked_data, checked_section_code
 from espace_sante.profile.measuring import MAX_BATCH, bmi_typed
 from espace_sante.profile.models import Measure, ProfileItem
 from espace_sante.profile.quantities import canonical
@@ -123,7 +123,7 @@ def _item(uow: UnitOfWork, patient_id: str, item: ItemInput, now: datetime,
                            "An import links no documents to entries.",
                            {"field": "document_ids"})
     data = checked_data(spec, item.data, day)
-    code, system = _code(spec, item.code, item.code_system)
+    code, system = checked_section_code(spec, item.code, item.code_system)
     repo = ItemRepository(uow)
     if spec.single and repo.active_in(patient_id, spec.section) is not None:
         label = SECTION_LABELS[spec.section]
@@ -137,16 +137,6 @@ def _item(uow: UnitOfWork, patient_id: str, item: ItemInput, now: datetime,
         updated_at=now)
     repo.add(row)
     return item_view(row)
-
-
-def _code(spec: SectionSpec, code: str | None,
-          system: str | None) -> tuple[str | None, str | None]:
-    code, system = checked_code(code, system)
-    if code is not None and not spec.coded:
-        label = SECTION_LABELS[spec.section]
-        raise InvalidInput(f"La rubrique « {label[0]} » ne prend pas de code.",
-                           f"The \"{label[1]}\" section takes no code.", {"field": "code"})
-    return code, system
 
 
 def _effective_date(spec: SectionSpec, data: dict[str, Json]) -> date | None:
