@@ -177,3 +177,41 @@ def test_without_the_scope_nothing_is_provided(
         (CDA_DIR / BIO).read_bytes()))
     outcome(response, 404)
     assert documents_in(demo) == 0
+
+
+def test_search_by_a_range_of_deposit_days(demo: Container, fhir_client: TestClient,
+                                           bearer: Bearer) -> None:
+    space = cisis_patient(demo)
+    doc = example(nir=CISIS_NIR)["entry"][1]["resource"]
+    days = []
+    for i in range(3):  # deposited on three days in a row
+        body = copy.deepcopy(doc)
+        body["masterIdentifier"]["value"] = f"urn:oid:1.2.250.1.999.2{i}"
+        attachment = body["content"][0]["attachment"]
+        attachment.pop("url", None)
+        attachment.update(contentType="application/pdf", title=f"jour {i}",
+                          data=base64.b64encode(pdf_bytes(str(i))).decode())
+        headers = bearer(SCOPES)  # a token lives minutes, not days
+        created = fhir_client.post("/fhir/DocumentReference", json=body, headers=headers)
+        assert created.status_code == 201, created.text
+        days.append(created.json()["date"][:10])
+        demo.clock.advance(timedelta(days=1))  # type: ignore[attr-defined]
+    headers = bearer(SCOPES)
+
+    def titles(*dates: str) -> list[str]:
+        response = fhir_client.get("/fhir/DocumentReference", headers=headers, params=[
+            ("patient", space), ("_sort", "date"), *(("date", d) for d in dates)])
+        assert response.status_code == 200, response.text
+        return [e["resource"]["content"][0]["attachment"]["title"]
+                for e in response.json().get("entry", [])]
+
+    assert titles(f"ge{days[1]}", f"le{days[1]}") == ["jour 1"]
+    assert titles(f"gt{days[0]}", f"lt{days[2]}") == ["jour 1"]
+    assert titles(f"ge{days[1]}") == ["jour 1", "jour 2"]
+    assert titles(days[0]) == ["jour 0"]
+    assert titles(f"lt{days[0]}") == []
+    refused = fhir_client.get("/fhir/DocumentReference", headers=headers, params=[
+        ("patient", space), ("date", f"ge{days[0]}"), ("date", "le2030-01-01"),
+        ("date", "ne2026-01-01")])
+    assert refused.status_code == 400
+    assert refused.json()["resourceType"] == "OperationOutcome"

@@ -10,10 +10,11 @@ brick's use cases, which apply the policy and write the audit trail.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from espace_sante.accounts import service as accounts
+from espace_sante.accounts.dates import PARIS
 from espace_sante.accounts.ins import INS_NIR_OID
 from espace_sante.core.actors import Actor
 from espace_sante.core.errors import InvalidInput, NotFound
@@ -21,6 +22,7 @@ from espace_sante.dossier import service as dossier
 from espace_sante.dossier.codes import Status
 from espace_sante.dossier.repository import DocumentQuery
 from espace_sante.dossier.views import DocumentView
+from espace_sante.fhir.dates import instant_interval, parse_bounds
 from espace_sante.fhir.errors import BadRequest
 from espace_sante.fhir.interactions import (
     RawContent,
@@ -33,6 +35,7 @@ from espace_sante.fhir.interactions import (
 from espace_sante.fhir.mapping.document import PDSM_DOCUMENT_REFERENCE, document_reference
 from espace_sante.fhir.mapping.document_in import IncomingDocument, incoming_document
 from espace_sante.fhir.mhd import parse_provide_bundle
+from espace_sante.fhir.search import values
 from espace_sante.fhir.validate import validated
 
 _STATUSES = {"current": Status.CURRENT, "superseded": Status.REPLACED,
@@ -161,7 +164,7 @@ def _query(params: Mapping[str, str]) -> DocumentQuery:
     sort = params.get("_sort", "-date")
     if sort not in _SORTS:
         raise BadRequest("Tri pris en charge : date ou -date.", "Supported sort: date or -date.")
-    created_from, created_to = _date_bounds(params.get("date"))
+    created_from, created_to = _date_bounds(params)
     return DocumentQuery(
         class_code=_code(params.get("category")), type_code=_code(params.get("type")),
         author=_code(params.get("author.identifier")), status=_STATUSES[status],
@@ -174,23 +177,16 @@ def _code(token: str | None) -> str | None:
     return token.rpartition("|")[2] if token else None
 
 
-def _date_bounds(value: str | None) -> tuple[date | None, date | None]:
-    """``date=[eq|ge|le|gt|lt]YYYY-MM-DD`` on the deposit date (DocumentReference.date)."""
-    if value is None:
-        return None, None
-    prefix, text = (value[:2], value[2:]) if value[:2].isalpha() else ("eq", value)
-    try:
-        day = date.fromisoformat(text[:10])
-    except ValueError as exc:
-        raise BadRequest(f"Date invalide : {value} (AAAA-MM-JJ).",
-                         f"Invalid date: {value} (YYYY-MM-DD).") from exc
-    bounds = {"eq": (day, day), "ge": (day, None), "le": (None, day),
-              "gt": (date.fromordinal(day.toordinal() + 1), None),
-              "lt": (None, date.fromordinal(day.toordinal() - 1))}
-    if prefix not in bounds:
-        raise BadRequest(f"Préfixe de date non pris en charge : {prefix}.",
-                         f"Date prefix not supported: {prefix}.")
-    return bounds[prefix]
+def _date_bounds(params: Mapping[str, str]) -> tuple[date | None, date | None]:
+    """``date`` on the deposit day (DocumentReference.date), given once or twice for a
+    range (``date=ge2026-01-01&date=lt2026-07-01``), prefixes eq ge le gt lt. Deposits are
+    found by day (Paris), so a value with a time counts for its whole day."""
+    interval = instant_interval(parse_bounds(values(params, "date")))
+    since = interval.since.astimezone(PARIS).date() if interval.since else None
+    # ``before`` is excluded: the last day included is the one its previous instant is in.
+    until = ((interval.before - timedelta(microseconds=1)).astimezone(PARIS).date()
+             if interval.before else None)
+    return since, until
 
 
 def _int(params: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
@@ -233,6 +229,7 @@ DOCUMENT_REFERENCE = ResourceSupport(
     read=read,
     search=search,
     create=create,
+    repeatable=frozenset({"date"}),
     search_params=(
         _param("patient", "reference", "DocumentReference-patient",
                "Patient/<id> : l'espace / the space."),
@@ -242,7 +239,8 @@ DOCUMENT_REFERENCE = ResourceSupport(
                "Classe du document (JDV_J57) / class code."),
         _param("type", "token", "clinical-type", "Type (LOINC, JDV_J66)."),
         _param("date", "date", "DocumentReference-date",
-               "Date de dépôt, préfixes eq ge le gt lt / deposit date."),
+               "Date de dépôt, préfixes eq ge le gt lt, une ou deux fois / deposit date, once "
+               "or twice (a range)."),
         _param("status", "token", "DocumentReference-status",
                "current | superseded | entered-in-error."),
         _param("author.identifier", "token", "DocumentReference-author",
