@@ -35,13 +35,12 @@ from espace_sante.fhir.interactions import (
 from espace_sante.fhir.mapping.document import PDSM_DOCUMENT_REFERENCE, document_reference
 from espace_sante.fhir.mapping.document_in import IncomingDocument, incoming_document
 from espace_sante.fhir.mhd import parse_provide_bundle
-from espace_sante.fhir.search import values
+from espace_sante.fhir.search import DEFAULT_COUNT, MAX_COUNT, paging, values
 from espace_sante.fhir.validate import validated
 
 _STATUSES = {"current": Status.CURRENT, "superseded": Status.REPLACED,
              "entered-in-error": Status.DELETED}
 _SORTS = {"date": "date", "-date": "-date"}
-_DEFAULT_COUNT, _MAX_COUNT = 20, 100
 
 
 def read(services: Services, actor: Actor, document_id: str) -> Resource:
@@ -165,12 +164,12 @@ def _query(params: Mapping[str, str]) -> DocumentQuery:
     if sort not in _SORTS:
         raise BadRequest("Tri pris en charge : date ou -date.", "Supported sort: date or -date.")
     created_from, created_to = _date_bounds(params)
+    count, offset = paging(params)
     return DocumentQuery(
         class_code=_code(params.get("category")), type_code=_code(params.get("type")),
         author=_code(params.get("author.identifier")), status=_STATUSES[status],
         created_from=created_from, created_to=created_to, sort=_SORTS[sort],
-        count=_int(params, "_count", _DEFAULT_COUNT, 1, _MAX_COUNT),
-        offset=_int(params, "_offset", 0, 0, 1_000_000))
+        count=count, offset=offset)
 
 
 def _code(token: str | None) -> str | None:
@@ -187,16 +186,6 @@ def _date_bounds(params: Mapping[str, str]) -> tuple[date | None, date | None]:
     until = ((interval.before - timedelta(microseconds=1)).astimezone(PARIS).date()
              if interval.before else None)
     return since, until
-
-
-def _int(params: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
-    raw = params.get(name)
-    if raw is None:
-        return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise BadRequest(f"{name} : entier de {low} à {high} attendu.",
-                         f"{name}: an integer from {low} to {high} is expected.")
-    return int(raw)
 
 
 def _response(bundle: Any, views: list[DocumentView], binary_urls: list[str]) -> Resource:
@@ -246,7 +235,7 @@ DOCUMENT_REFERENCE = ResourceSupport(
         _param("author.identifier", "token", "DocumentReference-author",
                "RPPS de l'auteur / author's RPPS."),
         _param("_sort", "string", "Resource-sort", "date | -date (défaut / default)."),
-        _param("_count", "number", "Resource-count", f"1–{_MAX_COUNT}, défaut {_DEFAULT_COUNT}."),
+        _param("_count", "number", "Resource-count", f"1–{MAX_COUNT}, défaut {DEFAULT_COUNT}."),
         _param("_offset", "number", "Resource-offset", "Pagination (liens next/previous)."),
     ),
 )
