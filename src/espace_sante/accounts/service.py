@@ -170,3 +170,12 @@ def space_is_open(session: Session, patient_id: str) -> bool:
     reach a closed, opposed or deleted one (decision 0005)."""
     state = session.scalar(select(Patient.state).where(Patient.id == patient_id))
     return state in (SpaceState.PENDING, SpaceState.ACTIVE)
+
+
+def check_open_for(session: Session, actor: Actor, patient_id: str) -> None:
+    """Actors with a default basis (institutions) hold no per-space grants, so the grants
+    cannot have left a closed space out for them: the bricks check the space's state
+    here (decision 0005), answering "not found". Others reach only what their grants
+    allow."""
+    if actor.default_basis is not None and not space_is_open(session, patient_id):
+        raise NotFound.default()

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session, defer
 
-from espace_sante.accounts.service import space_is_open
+from espace_sante.accounts.service import check_open_for
 from espace_sante.core.errors import NotFound
 from espace_sante.core.policy import Action, Resource
 from espace_sante.core.uow import UnitOfWork
@@ -75,12 +75,7 @@ class DocumentRepository:
         self._check_open(patient_id)
 
     def _check_open(self, patient_id: str) -> None:
-        """Actors with a default basis (institutions) hold no per-space grants, so the
-        grants cannot have left a closed space out for them: the space's state is
-        checked here (decision 0005). Others reach only what their grants allow."""
-        if self._uow.actor.default_basis is not None and not space_is_open(
-                self.session, patient_id):
-            raise NotFound.default()
+        check_open_for(self.session, self._uow.actor, patient_id)
 
     def locate(self, document_id: str) -> str | None:
         """The space a document id belongs to, for front doors that address documents

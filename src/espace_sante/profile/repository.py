@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
 from espace_sante.accounts.dates import end_of_day
-from espace_sante.accounts.service import space_is_open
+from espace_sante.accounts.service import check_open_for
 from espace_sante.core.errors import NotFound
 from espace_sante.core.policy import Action, Resource
 from espace_sante.core.uow import UnitOfWork
@@ -36,12 +36,7 @@ class _Scoped:
         self._check_open(patient_id)
 
     def _check_open(self, patient_id: str) -> None:
-        """Actors with a default basis (institutions) hold no per-space grants, so the
-        grants cannot have left a closed space out for them: the space's state is
-        checked here (decision 0005). Others reach only what their grants allow."""
-        if self._uow.actor.default_basis is not None and not space_is_open(
-                self.session, patient_id):
-            raise NotFound.default()
+        check_open_for(self.session, self._uow.actor, patient_id)
 
 
 class ItemRepository(_Scoped):
